@@ -1,7 +1,7 @@
 """Value types every other package speaks: labels, matchers, columnar series, time."""
 
 from argus.model.labels import METRIC_NAME, Labels, format_go_labels, is_valid_label_name
-from argus.model.matchers import MatcherError, Matcher, MatchType, match_all_metric_names
+from argus.model.matchers import Matcher, MatcherError, MatchType, match_all_metric_names
 from argus.model.series import (
     BoolArray,
     Float64Array,

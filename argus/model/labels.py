@@ -24,11 +24,7 @@ def is_valid_label_name(name: str) -> bool:
 
 
 def _quote(value: str) -> str:
-    return (
-        '"'
-        + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-        + '"'
-    )
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
 class Labels(tuple[tuple[str, str], ...]):

@@ -20,7 +20,8 @@ STALE_NAN: float = struct.unpack("<d", struct.pack("<Q", STALE_NAN_BITS))[0]
 
 def is_stale(values: Float64Array) -> BoolArray:
     """Vectorised: which values are staleness markers (exact bit pattern)."""
-    return np.ascontiguousarray(values).view(np.uint64) == np.uint64(STALE_NAN_BITS)
+    out: BoolArray = np.ascontiguousarray(values).view(np.uint64) == np.uint64(STALE_NAN_BITS)
+    return out
 
 
 def is_stale_value(value: float) -> bool:

@@ -1,9 +1,9 @@
 """Errors a storage implementation raises through the protocols.
 
-    StorageError
-    ├── StorageClosedError      the database was closed under the caller
-    ├── SeriesLimitError        creating a series would pass a configured limit
-    └── CorruptionError         a file failed its checksum or structure check
+StorageError
+├── StorageClosedError      the database was closed under the caller
+├── SeriesLimitError        creating a series would pass a configured limit
+└── CorruptionError         a file failed its checksum or structure check
 """
 
 from __future__ import annotations

@@ -1,0 +1,138 @@
+"""Command line: the server with Prometheus's flag names, plus ``argus tsdb …`` tools.
+
+``argus [flags]`` runs the server; subcommands share the entry point the way promtool's
+commands would if they lived in the server binary. Flag names and defaults follow
+Prometheus so existing unit files and scripts carry over.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from argus import __version__
+
+__all__ = ["build_parser", "main", "parse_duration_ms", "parse_size_bytes"]
+
+_DURATION_UNITS = {
+    "ms": 1,
+    "s": 1000,
+    "m": 60_000,
+    "h": 3_600_000,
+    "d": 86_400_000,
+    "w": 7 * 86_400_000,
+    "y": 365 * 86_400_000,
+}
+_SIZE_UNITS = {"B": 1, "KB": 2**10, "MB": 2**20, "GB": 2**30, "TB": 2**40, "PB": 2**50, "EB": 2**60}
+
+
+def parse_duration_ms(text: str) -> int:
+    """Prometheus duration syntax (``1h30m``, ``15d``, ``0``) to milliseconds."""
+    import re
+
+    if text == "0":
+        return 0
+    parts = re.findall(r"(\d+)(ms|s|m|h|d|w|y)", text)
+    if not parts or "".join(n + u for n, u in parts) != text:
+        raise argparse.ArgumentTypeError(f"not a valid duration string: {text!r}")
+    return sum(int(n) * _DURATION_UNITS[u] for n, u in parts)
+
+
+def parse_size_bytes(text: str) -> int:
+    """Prometheus byte sizes (``512MB``, ``1GB``, ``0``): powers of 1024, as Prometheus."""
+    import re
+
+    m = re.fullmatch(r"(\d+)(B|KB|MB|GB|TB|PB|EB)?", text)
+    if not m:
+        raise argparse.ArgumentTypeError(f"not a valid size: {text!r} (e.g. 512MB, 10GB)")
+    return int(m.group(1)) * _SIZE_UNITS[m.group(2) or "B"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="argus", description="Argus, a Prometheus-compatible monitoring server."
+    )
+    parser.add_argument("--version", action="version", version=f"argus {__version__}")
+    server = parser.add_argument_group("server")
+    server.add_argument(
+        "--config.file",
+        dest="config_file",
+        default=None,
+        help="Prometheus configuration file (default: the embedded one).",
+    )
+    server.add_argument(
+        "--storage.tsdb.path",
+        dest="tsdb_path",
+        default="data/",
+        help="Base path for metrics storage.",
+    )
+    server.add_argument(
+        "--storage.tsdb.retention.time",
+        dest="retention_time",
+        type=parse_duration_ms,
+        default=None,
+        help="How long to retain samples (default 15d unless a size is set).",
+    )
+    server.add_argument(
+        "--storage.tsdb.retention.size",
+        dest="retention_size",
+        type=parse_size_bytes,
+        default=0,
+        help="Maximum bytes of blocks to retain, e.g. 512MB (0: no limit).",
+    )
+    server.add_argument(
+        "--storage.tsdb.wal-fsync",
+        dest="wal_fsync",
+        default="interval",
+        choices=["always", "interval", "never"],
+        help="When the WAL is fsynced: every commit, every second, or only "
+        "on segment rotation. Written samples survive kill -9 in all "
+        "three; only 'always' survives power loss without a gap.",
+    )
+    server.add_argument(
+        "--storage.tsdb.out-of-order-time-window",
+        dest="ooo_window",
+        type=parse_duration_ms,
+        default=0,
+        help="Accept samples this much older than a series' newest one.",
+    )
+    server.add_argument(
+        "--web.listen-address",
+        dest="listen_address",
+        default="0.0.0.0:9090",
+        help="Address to listen on for UI, API, and telemetry.",
+    )
+    server.add_argument(
+        "--log.level", dest="log_level", default="info", choices=["debug", "info", "warn", "error"]
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    from argus.tsdb.tools.cli import register as register_tsdb
+
+    register_tsdb(sub)
+    return parser
+
+
+def _configure_logging(level: str) -> None:
+    logging.basicConfig(
+        level={"warn": "WARNING"}.get(level, level.upper()),
+        format="ts=%(asctime)s level=%(levelname)s component=%(name)s msg=%(message)s",
+        stream=sys.stderr,
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _configure_logging(args.log_level)
+    if args.command is not None:
+        handler = args.handler
+        return int(handler(args))
+    from argus.server import run_server
+
+    return run_server(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

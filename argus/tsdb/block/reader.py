@@ -1,0 +1,227 @@
+"""Reading an immutable block: postings lookups, label sets, and sample payloads.
+
+The index columns are loaded once at open; the samples file is memory-mapped and only
+the payloads that hold selected series are decoded. Symbols are sorted, so symbol ids
+order like the strings and label pairs decode into already-sorted label sets.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import mmap
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from pyroaring import BitMap
+
+from argus.model import Float64Array, Int64Array, Labels, Matcher
+from argus.storage import CorruptionError
+from argus.tsdb import chunkenc
+from argus.tsdb.block.columns import read_columns
+from argus.tsdb.block.meta import BlockMeta, read_meta
+from argus.tsdb.block.tombstones import Tombstones, read_tombstones
+from argus.tsdb.block.writer import SAMPLES_MAGIC
+from argus.tsdb.index import select_postings
+
+__all__ = ["Block"]
+
+_REQUIRED = (
+    "symbols_len",
+    "symbols_blob",
+    "series_pairs_off",
+    "series_pairs",
+    "postings_name",
+    "postings_value",
+    "postings_off",
+    "postings_ids",
+    "series_mint",
+    "series_maxt",
+    "payload_series",
+    "payload_off",
+)
+
+
+class Block:
+    """An open block. Thread-safe for reads; ``close`` only when no reader remains."""
+
+    def __init__(self, directory: Path) -> None:
+        self.dir = directory
+        self.meta: BlockMeta = read_meta(directory)
+        cols = read_columns(directory / "index")
+        missing = [c for c in _REQUIRED if c not in cols]
+        if missing:
+            raise CorruptionError(f"{directory}/index: missing columns {missing}")
+        self._cols: dict[str, np.ndarray[Any, Any]] = cols
+        lens = cols["symbols_len"].astype(np.int64)
+        ends = np.cumsum(lens)
+        blob = cols["symbols_blob"].tobytes()
+        if len(blob) != (int(ends[-1]) if len(ends) else 0):
+            raise CorruptionError(f"{directory}/index: symbol table is inconsistent")
+        starts = (ends - lens).tolist()
+        try:
+            self.symbols: list[str] = [
+                blob[a:b].decode() for a, b in zip(starts, ends.tolist(), strict=True)
+            ]
+        except UnicodeDecodeError as exc:
+            raise CorruptionError(f"{directory}/index: symbol is not UTF-8: {exc}") from exc
+        self.num_series = len(cols["series_pairs_off"]) - 1
+        if self.num_series != self.meta.num_series:
+            raise CorruptionError(
+                f"{directory}: index has {self.num_series} series, meta.json says "
+                f"{self.meta.num_series}"
+            )
+        names = cols["postings_name"]
+        bounds = (
+            np.flatnonzero(np.r_[True, names[1:] != names[:-1], True])
+            if len(names)
+            else np.zeros(1, np.int64)
+        )
+        self._name_rows: dict[str, tuple[int, int]] = {
+            self.symbols[int(names[a])]: (int(a), int(b)) for a, b in itertools.pairwise(bounds)
+        }
+        self.tombstones: Tombstones = read_tombstones(directory)
+        samples = directory / "samples"
+        try:
+            self._file = open(samples, "rb")  # noqa: SIM115 - lives as long as the block
+        except OSError as exc:
+            raise CorruptionError(f"{samples}: cannot open: {exc}") from exc
+        size = samples.stat().st_size
+        if size < int(cols["payload_off"][-1]):
+            self._file.close()
+            raise CorruptionError(
+                f"{samples}: truncated ({size} bytes, index expects {int(cols['payload_off'][-1])})"
+            )
+        self._mmap = mmap.mmap(self._file.fileno(), 0, access=mmap.ACCESS_READ)
+        if self._mmap[: len(SAMPLES_MAGIC)] != SAMPLES_MAGIC:
+            self.close()
+            raise CorruptionError(f"{samples}: bad magic")
+
+    def close(self) -> None:
+        self._mmap.close()
+        self._file.close()
+
+    @property
+    def size_bytes(self) -> int:
+        return sum(p.stat().st_size for p in self.dir.iterdir() if p.is_file())
+
+    # --- PostingsReader -----------------------------------------------------------
+
+    def all_postings(self) -> BitMap:
+        return BitMap(range(self.num_series))
+
+    def label_values_of(self, name: str) -> Iterable[str]:
+        rows = self._name_rows.get(name)
+        if rows is None:
+            return []
+        syms = self.symbols
+        return [syms[v] for v in self._cols["postings_value"][rows[0] : rows[1]].tolist()]
+
+    def _symbol_id(self, s: str) -> int | None:
+        i = bisect.bisect_left(self.symbols, s)
+        return i if i < len(self.symbols) and self.symbols[i] == s else None
+
+    def postings_for(self, name: str, values: Iterable[str]) -> BitMap:
+        rows = self._name_rows.get(name)
+        if rows is None:
+            return BitMap()
+        ids = [i for v in values if (i := self._symbol_id(v)) is not None]
+        if not ids:
+            return BitMap()
+        pv = self._cols["postings_value"][rows[0] : rows[1]]
+        want = np.asarray(sorted(ids), dtype=pv.dtype)
+        pos = np.searchsorted(pv, want)
+        ok = pos < len(pv)
+        ok[ok] = pv[pos[ok]] == want[ok]
+        off, ids_col = self._cols["postings_off"], self._cols["postings_ids"]
+        out = BitMap()
+        for p in (pos[ok] + rows[0]).tolist():
+            out.update(ids_col[int(off[p]) : int(off[p + 1])])
+        return out
+
+    # --- selection ------------------------------------------------------------------
+
+    def select_ids(self, matchers: Sequence[Matcher], mint: int, maxt: int) -> Int64Array:
+        """Sorted ids of matching series with data overlapping ``[mint, maxt]``."""
+        bm = select_postings(self, matchers)
+        ids = np.frombuffer(bm.to_array(), dtype=np.uint32).astype(np.int64)
+        if len(ids) and (mint > self.meta.min_time or maxt < self.meta.max_time - 1):
+            keep = (self._cols["series_maxt"][ids] >= mint) & (
+                self._cols["series_mint"][ids] <= maxt
+            )
+            ids = ids[keep]
+        return ids
+
+    def labels_of(self, ids: Int64Array) -> list[Labels]:
+        off = self._cols["series_pairs_off"]
+        pairs = self._cols["series_pairs"]
+        syms = self.symbols
+        out = []
+        for i in ids.tolist():
+            flat = pairs[int(off[i]) * 2 : int(off[i + 1]) * 2].tolist()
+            out.append(
+                Labels.from_sorted(
+                    (syms[flat[k]], syms[flat[k + 1]]) for k in range(0, len(flat), 2)
+                )
+            )
+        return out
+
+    def label_names_of(self, ids: Int64Array | None) -> list[str]:
+        if ids is None:
+            return sorted(self._name_rows)
+        off = self._cols["series_pairs_off"]
+        pairs = self._cols["series_pairs"]
+        if not len(ids):
+            return []
+        idx = np.concatenate(
+            [np.arange(int(off[i]) * 2, int(off[i + 1]) * 2, 2) for i in ids.tolist()]
+        )
+        return sorted({self.symbols[s] for s in np.unique(pairs[idx]).tolist()})
+
+    def read(
+        self, ids: Int64Array, mint: int, maxt: int
+    ) -> tuple[Int64Array, Int64Array, Int64Array, Float64Array]:
+        """Samples of sorted ``ids`` in ``[mint, maxt]``: (ids with data, offsets, ts, values)."""
+        if not len(ids):
+            z = np.zeros(0, dtype=np.int64)
+            return z, np.zeros(1, dtype=np.int64), z, np.zeros(0, dtype=np.float64)
+        ps = self._cols["payload_series"]
+        po = self._cols["payload_off"]
+        groups = np.searchsorted(ps, ids, side="right") - 1
+        bounds = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1], True])
+        ts_parts, val_parts, cnt_parts = [], [], []
+        for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
+            g = int(groups[a])
+            payload = self._mmap[int(po[g]) : int(po[g + 1])]
+            local = ids[a:b] - int(ps[g])
+            try:
+                off, t, v = chunkenc.decode_chunks(payload, local)
+            except CorruptionError as exc:
+                raise CorruptionError(f"{self.dir}/samples: payload {g}: {exc}") from exc
+            ts_parts.append(t)
+            val_parts.append(v)
+            cnt_parts.append(np.diff(off))
+        counts = np.concatenate(cnt_parts)
+        ts = np.concatenate(ts_parts)
+        values = np.concatenate(val_parts)
+        keep = (ts >= mint) & (ts <= maxt)
+        if self.tombstones:
+            rows = np.repeat(np.arange(len(ids)), counts)
+            for i, sid in enumerate(ids.tolist()):
+                for lo, hi in self.tombstones.get(sid, ()):
+                    sel = rows == i
+                    keep[sel] &= (ts[sel] < lo) | (ts[sel] > hi)
+        if not keep.all():
+            rows = np.repeat(np.arange(len(ids)), counts)
+            counts = np.bincount(rows[keep], minlength=len(ids)).astype(np.int64)
+            ts, values = ts[keep], values[keep]
+        nonempty = counts > 0
+        offsets = np.zeros(int(nonempty.sum()) + 1, dtype=np.int64)
+        np.cumsum(counts[nonempty], out=offsets[1:])
+        return ids[nonempty], offsets, ts, values
+
+    def __repr__(self) -> str:
+        m = self.meta
+        return f"Block({m.ulid}, [{m.min_time}, {m.max_time}), series={m.num_series})"
