@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+import argus.tsdb.chunkenc as chunkenc
+
+
+def test_public_surface():
+    assert chunkenc.__all__ == sorted(chunkenc.__all__)
+    assert chunkenc.__all__ == [
+        "CodecError",
+        "PayloadInfo",
+        "decode",
+        "decode_chunks",
+        "encode",
+        "payload_info",
+    ]
+    for name in chunkenc.__all__:
+        assert getattr(chunkenc, name).__module__.startswith("argus.tsdb.chunkenc.")
