@@ -149,7 +149,9 @@ def to_mantissas(
     if not ok.all():
         exact[cid[~ok]] = False
         m[~ok] = 0.0  # keep the int64 cast below well-defined
-    mant: Int64Array = m.astype(np.int64)
+    # Entries of inexact chunks are never read back; keep their cast quiet.
+    with np.errstate(invalid="ignore", over="ignore"):
+        mant: Int64Array = m.astype(np.int64)
     return mant, exact
 
 
