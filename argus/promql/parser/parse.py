@@ -1,0 +1,198 @@
+"""Turn query text into Argus's AST: promql-parser does the grammar, we do the rest.
+
+promql-parser (Rust) parses and type-checks; this module converts its nodes once into
+the frozen dataclasses of :mod:`argus.promql.parser.ast`, turns durations into
+milliseconds, and adds the checks the Rust parser skips (bare ``start()``/``end()``,
+``or`` inside braces, out-of-range durations). Its ``ValueError`` becomes
+:class:`ParseError` here, at the boundary.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import promql_parser as pp
+
+from argus.model import METRIC_NAME, Matcher, MatcherError, MatchType
+from argus.promql.parser.ast import (
+    AggregateExpr,
+    AtModifier,
+    BinaryExpr,
+    Call,
+    Expr,
+    MatrixSelector,
+    NumberLiteral,
+    ParenExpr,
+    StringLiteral,
+    SubqueryExpr,
+    UnaryExpr,
+    ValueType,
+    VectorMatching,
+    VectorSelector,
+)
+from argus.promql.parser.errors import ParseError
+
+__all__ = ["parse", "value_type"]
+
+_MAX_DURATION_MS = 2**63 // 1_000_000  # Go's time.Duration limit, in ms.
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+_MATCH_OPS = {
+    "MatchOp.Equal": MatchType.EQUAL,
+    "MatchOp.NotEqual": MatchType.NOT_EQUAL,
+    "MatchOp.Re": MatchType.REGEX,
+    "MatchOp.NotRe": MatchType.NOT_REGEX,
+}
+_VALUE_TYPES = {
+    "ValueType.Scalar": ValueType.SCALAR,
+    "ValueType.Vector": ValueType.VECTOR,
+    "ValueType.Matrix": ValueType.MATRIX,
+    "ValueType.String": ValueType.STRING,
+}
+_CARDS = {
+    "VectorMatchCardinality.OneToOne": "one-to-one",
+    "VectorMatchCardinality.ManyToOne": "many-to-one",
+    "VectorMatchCardinality.OneToMany": "one-to-many",
+    "VectorMatchCardinality.ManyToMany": "many-to-many",
+}
+_SET_OPS = frozenset({"and", "or", "unless"})
+
+
+def parse(query: str) -> Expr:
+    """Parse ``query`` into an :data:`Expr`; raise :class:`ParseError` if it is invalid."""
+    try:
+        raw = pp.parse(query)
+    except ValueError as exc:
+        raise ParseError(f"parse error: {exc}") from exc
+    return _convert(raw)
+
+
+def _ms(td: dt.timedelta | None) -> int:
+    if td is None:
+        return 0
+    ms = (td.days * 86_400 + td.seconds) * 1000 + td.microseconds // 1000
+    if abs(ms) >= _MAX_DURATION_MS:
+        raise ParseError("parse error: duration out of range")
+    return ms
+
+
+def _at(raw: Any) -> AtModifier | None:
+    if raw is None:
+        return None
+    kind = str(raw.type)
+    if kind.endswith("Start"):
+        return AtModifier("start")
+    if kind.endswith("End"):
+        return AtModifier("end")
+    when: dt.datetime = raw.at
+    delta = when - _EPOCH
+    return AtModifier(
+        "at", (delta.days * 86_400 + delta.seconds) * 1000 + delta.microseconds // 1000
+    )
+
+
+def _selector(raw: Any) -> VectorSelector:
+    if raw.matchers.or_matchers:
+        raise ParseError("parse error: unexpected 'or' inside braces")
+    matchers: list[Matcher] = []
+    if raw.name:
+        matchers.append(Matcher.equal(METRIC_NAME, raw.name))
+    try:
+        matchers.extend(
+            Matcher(_MATCH_OPS[str(m.op)], m.name, m.value) for m in raw.matchers.matchers
+        )
+    except MatcherError as exc:
+        raise ParseError(f"parse error: {exc}") from exc
+    return VectorSelector(
+        name=raw.name or None,
+        matchers=tuple(matchers),
+        offset_ms=_ms(raw.offset),
+        at=_at(raw.at),
+    )
+
+
+def _matching(raw: Any, op: str) -> VectorMatching | None:
+    mod = raw.modifier
+    if mod is None:
+        if op in _SET_OPS:
+            return VectorMatching("many-to-many", on=False, labels=())
+        return None
+    card = _CARDS[str(mod.card)]
+    if mod.matching is None:
+        return VectorMatching(card, on=False, labels=(), include=tuple(mod.group_labels or ()))
+    on = str(mod.matching.type).endswith("Include")
+    return VectorMatching(
+        card,
+        on=on,
+        labels=tuple(mod.matching.labels),
+        include=tuple(mod.group_labels or ()),
+        explicit=True,
+    )
+
+
+def _convert(raw: Any) -> Expr:
+    if isinstance(raw, pp.NumberLiteral):
+        return NumberLiteral(float(raw.val))
+    if isinstance(raw, pp.StringLiteral):
+        return StringLiteral(str(raw.val))
+    if isinstance(raw, pp.VectorSelector):
+        return _selector(raw)
+    if isinstance(raw, pp.MatrixSelector):
+        return MatrixSelector(_selector(raw.vector_selector), _ms(raw.range))
+    if isinstance(raw, pp.SubqueryExpr):
+        step = None if raw.step is None else _ms(raw.step)
+        return SubqueryExpr(_convert(raw.expr), _ms(raw.range), step, _ms(raw.offset), _at(raw.at))
+    if isinstance(raw, pp.Call):
+        name = raw.func.name
+        args = tuple(_convert(a) for a in raw.args)
+        return Call(name, args, _VALUE_TYPES[str(raw.func.return_type)])
+    if isinstance(raw, pp.AggregateExpr):
+        mod = raw.modifier
+        grouping: tuple[str, ...] = ()
+        without = False
+        if mod is not None:
+            grouping = tuple(mod.labels)
+            without = str(mod.type).endswith("Without")
+        param = None if raw.param is None else _convert(raw.param)
+        return AggregateExpr(
+            str(raw.op), _convert(raw.expr), param, grouping, without, mod is not None
+        )
+    if isinstance(raw, pp.BinaryExpr):
+        op = str(raw.op)
+        bmod = raw.modifier
+        return_bool = bool(bmod is not None and bmod.return_bool)
+        lhs, rhs = _convert(raw.lhs), _convert(raw.rhs)
+        matching = None
+        if value_type(lhs) is ValueType.VECTOR and value_type(rhs) is ValueType.VECTOR:
+            matching = _matching(raw, op) or VectorMatching("one-to-one", on=False, labels=())
+        return BinaryExpr(op, lhs, rhs, return_bool, matching)
+    if isinstance(raw, pp.UnaryExpr):
+        return UnaryExpr("-", _convert(raw.expr))
+    if isinstance(raw, pp.ParenExpr):
+        return ParenExpr(_convert(raw.expr))
+    raise ParseError(f"parse error: unsupported expression {type(raw).__name__}")
+
+
+def value_type(expr: Expr) -> ValueType:
+    """The static type of an expression, as Prometheus's ``Expr.Type()``."""
+    match expr:
+        case NumberLiteral():
+            return ValueType.SCALAR
+        case StringLiteral():
+            return ValueType.STRING
+        case VectorSelector():
+            return ValueType.VECTOR
+        case MatrixSelector() | SubqueryExpr():
+            return ValueType.MATRIX
+        case Call():
+            return expr.returns
+        case AggregateExpr():
+            return ValueType.VECTOR
+        case BinaryExpr():
+            lt, rt = value_type(expr.lhs), value_type(expr.rhs)
+            if lt is ValueType.SCALAR and rt is ValueType.SCALAR:
+                return ValueType.SCALAR
+            return ValueType.VECTOR
+        case UnaryExpr() | ParenExpr():
+            return value_type(expr.expr)
