@@ -36,11 +36,16 @@ def server(tmp_path):
         m = re.search(r"ready to receive web requests on 127\.0\.0\.1:(\d+)", line)
         if m:
             port = int(m.group(1))
-    assert port, "server did not report its address"
+    if not port:
+        proc.kill()
+        proc.wait()
+        proc.stderr.close()
+        pytest.fail("server did not report its address")
     yield proc, f"http://127.0.0.1:{port}"
     if proc.poll() is None:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=30)
+    proc.stderr.close()
 
 
 def get(url: str) -> tuple[int, str]:

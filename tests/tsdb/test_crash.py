@@ -60,6 +60,7 @@ def test_every_acknowledged_batch_survives_sigkill(tmp_path):
             break
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
+    proc.stdout.close()
     assert acked >= 300, "the writer did not get far enough"
     db = DB.open(path, DBOptions())
     try:

@@ -51,6 +51,7 @@ def test_damage_is_reported_naming_the_file(tmp_path, victim):
     data = bytearray((d / victim).read_bytes())
     data[len(data) // 2] ^= 0x5A
     (d / victim).write_bytes(bytes(data))
+
     def open_and_read() -> None:
         block = Block(d)
         try:
