@@ -71,5 +71,5 @@ def test_series_set_validates_layout():
         np.array([1.0, 2.0, 3.0]),
     )
     assert s.counts().tolist() == [1, 2]
-    lset, ts, vals = s.series(1)
+    lset, ts, _vals = s.series(1)
     assert lset == Labels.of(a="2") and ts.tolist() == [2, 3]
