@@ -380,11 +380,13 @@ class DB:
         from argus.tsdb.wal import checkpoint
 
         last = self._wal.cut_segment() - 1
-        dead = self.head.series.dead
+
+        dead = np.frombuffer(self.head.series.dead.to_array(), dtype=np.uint32)
+        known = len(self.head.series)
 
         def keep(refs: Int64Array) -> BoolArray:
-            out = np.fromiter((r not in dead for r in refs.tolist()), dtype=bool, count=len(refs))
-            return out & (refs < len(self.head.series))
+            out: BoolArray = (refs < known) & ~np.isin(refs, dead)
+            return out
 
         checkpoint(self._wal, upto_segment=last, keep_series=keep, mint=mint, logger=log)
 
