@@ -50,7 +50,7 @@ class HeadOptions:
     ooo_window_ms: int = 0
     seal_samples: int = 1 << 20
     """Seal the tail once it holds this many samples."""
-    merge_fanout: int = 4
+    merge_fanout: int = 8
     """Merge a window's segments of one level once there are this many."""
 
 
