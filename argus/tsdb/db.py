@@ -201,21 +201,19 @@ class DB:
             return
         from argus.tsdb.wal import replay
 
-        result = replay(wal_dir, logger=log)
+        result = replay(wal_dir, logger=log, widen=False)
         self.head.series.restore(result.series_refs, result.series_labels)
-        n = len(result.refs)
-        batch = self.options.replay_batch
         known = len(self.head.series)
-        for a in range(0, n, batch):
-            r = result.refs[a : a + batch]
-            ok = r < known
+        n = 0
+        for refs, ts, values in result.sample_batches(self.options.replay_batch):
+            ok = refs < known
             if not ok.all():
                 log.warning(
                     "WAL has %d samples for series it never defined; skipped", int((~ok).sum())
                 )
-            self.head.commit(
-                r[ok], result.ts[a : a + batch][ok], result.values[a : a + batch][ok], replay=True
-            )
+                refs, ts, values = refs[ok], ts[ok], values[ok]
+            self.head.commit(refs, ts, values, replay=True)
+            n += len(refs)
             if self.head.needs_seal():
                 self.head.seal()
                 self.head.merge()

@@ -17,6 +17,7 @@ from __future__ import annotations
 import itertools
 import logging
 import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -64,6 +65,31 @@ class ReplayResult:
     segments_read: int = 0
     records_read: int = 0
     corruption: str | None = None
+    raw_samples: list[RawSamples] = field(default_factory=list, repr=False)
+    """With ``widen=False``: the sample records as stored, for :meth:`sample_batches`."""
+
+    def sample_batches(
+        self, max_samples: int
+    ) -> Iterator[tuple[Int64Array, Int64Array, Float64Array]]:
+        """Samples in log order, about ``max_samples`` at a time, widened on demand.
+
+        Replaying a large WAL this way holds one batch of int64 columns at a time
+        instead of the whole log (24 bytes a sample) at once.
+        """
+        if not self.raw_samples:
+            if len(self.refs):
+                yield self.refs, self.ts, self.values
+            return
+        group: list[RawSamples] = []
+        size = 0
+        for rec in self.raw_samples:
+            group.append(rec)
+            size += len(rec)
+            if size >= max_samples:
+                yield _widen(group, size)
+                group, size = [], 0
+        if group:
+            yield _widen(group, size)
 
     def __repr__(self) -> str:
         return (
@@ -117,24 +143,14 @@ class _Collector:
                 return False
         return True
 
-    def _samples(self) -> tuple[Int64Array, Int64Array, Float64Array]:
-        # Size the columns once and widen every record straight into its slice: each
-        # sample is copied exactly once, and no per-record temporaries are allocated.
-        n = sum(len(s) for s in self.samples)
-        refs, ts = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
-        values = np.empty(n, dtype=np.float64)
-        a = 0
-        for s in self.samples:
-            b = a + len(s)
-            s.widen_into(refs[a:b], ts[a:b], values[a:b])
-            a = b
-        return refs, ts, values
-
-    def result(self) -> ReplayResult:
+    def result(self, *, widen: bool = True) -> ReplayResult:
         def cat_i64(parts: list[Int64Array]) -> Int64Array:
             return np.concatenate(parts) if parts else _empty_i64()
 
-        refs, ts, values = self._samples()
+        if widen:
+            refs, ts, values = _widen(self.samples, sum(len(s) for s in self.samples))
+        else:
+            refs, ts, values = _empty_i64(), _empty_i64(), np.zeros(0, dtype=np.float64)
         return ReplayResult(
             series_refs=cat_i64(self.series_refs),
             series_labels=self.series_labels,
@@ -145,7 +161,21 @@ class _Collector:
             segments_read=self.segments,
             records_read=self.records,
             corruption="; ".join(str(d) for d in self.damage) or None,
+            raw_samples=[] if widen else self.samples,
         )
+
+
+def _widen(records: list[RawSamples], n: int) -> tuple[Int64Array, Int64Array, Float64Array]:
+    # Size the columns once and widen every record straight into its slice: each
+    # sample is copied exactly once, and no per-record temporaries are allocated.
+    refs, ts = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
+    values = np.empty(n, dtype=np.float64)
+    a = 0
+    for s in records:
+        b = a + len(s)
+        s.widen_into(refs[a:b], ts[a:b], values[a:b])
+        a = b
+    return refs, ts, values
 
 
 def _remove_leftovers(directory: Path, log: logging.Logger) -> None:
@@ -164,6 +194,7 @@ def read_log(
     upto_segment: int | None = None,
     repair: bool,
     logger: logging.Logger | None = None,
+    widen: bool = True,
 ) -> tuple[ReplayResult, int | None]:
     """Read the newest checkpoint and the segments after it (up to ``upto_segment``).
 
@@ -200,9 +231,15 @@ def read_log(
         if b != a + 1:
             log.warning("WAL segments %d to %d are missing from %s", a + 1, b - 1, directory)
     col.read(after, repair=repair, log=log)
-    return col.result(), cp_no
+    return col.result(widen=widen), cp_no
 
 
-def replay(directory: Path, *, logger: logging.Logger | None = None) -> ReplayResult:
-    """Read and repair the WAL in ``directory`` (created if missing). Never raises on damage."""
-    return read_log(directory, repair=True, logger=logger)[0]
+def replay(
+    directory: Path, *, logger: logging.Logger | None = None, widen: bool = True
+) -> ReplayResult:
+    """Read and repair the WAL in ``directory`` (created if missing). Never raises on damage.
+
+    With ``widen=False`` the samples stay as stored; read them with
+    :meth:`ReplayResult.sample_batches`.
+    """
+    return read_log(directory, repair=True, logger=logger, widen=widen)[0]
