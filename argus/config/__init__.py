@@ -1,3 +1,36 @@
-"""Configuration: prometheus.yml loading and validation (lands with the collection issue)."""
+"""prometheus.yml: typed schema with Prometheus's defaults, strict loading, validation."""
 
-__all__: list[str] = []
+from argus.config.errors import ConfigError
+from argus.config.load import load_file, load_string
+from argus.config.schema import (
+    AlertingConfig,
+    AlertmanagerConfig,
+    Config,
+    FileSDConfig,
+    GlobalConfig,
+    HTTPClientConfig,
+    HTTPSDConfig,
+    RemoteWriteConfig,
+    ScrapeConfig,
+    StaticConfig,
+)
+from argus.config.units import format_duration, parse_duration, parse_size
+
+__all__ = [
+    "AlertingConfig",
+    "AlertmanagerConfig",
+    "Config",
+    "ConfigError",
+    "FileSDConfig",
+    "GlobalConfig",
+    "HTTPClientConfig",
+    "HTTPSDConfig",
+    "RemoteWriteConfig",
+    "ScrapeConfig",
+    "StaticConfig",
+    "format_duration",
+    "load_file",
+    "load_string",
+    "parse_duration",
+    "parse_size",
+]

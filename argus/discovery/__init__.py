@@ -1,0 +1,19 @@
+"""Service discovery: providers that turn config into target groups, and their contract."""
+
+from argus.discovery.file import FileDiscoverer, FileSDError, parse_file
+from argus.discovery.http import HTTPDiscoverer, HTTPSDError
+from argus.discovery.provider import Discoverer, GroupSet, TargetGroup
+from argus.discovery.static import StaticDiscoverer, static_groups
+
+__all__ = [
+    "Discoverer",
+    "FileDiscoverer",
+    "FileSDError",
+    "GroupSet",
+    "HTTPDiscoverer",
+    "HTTPSDError",
+    "StaticDiscoverer",
+    "TargetGroup",
+    "parse_file",
+    "static_groups",
+]
