@@ -340,8 +340,7 @@ class Head:
         if not segs:
             z = np.zeros(0, dtype=np.int64)
             return z, np.zeros(1, dtype=np.int64), z, np.zeros(0, dtype=np.float64)
-        merged = _merge_segments(segs) if len(segs) > 1 else segs[0]
-        refs, offsets, ts, values = merged.decode_all()
+        refs, offsets, ts, values = _merge_decoded(segs)
         if tomb:
             offsets, ts, values = apply_tombstones(refs, offsets, ts, values, tomb)
         return refs, offsets, ts, values
@@ -415,9 +414,19 @@ def _encode_windows(view: TailView, block_range: int, level: int) -> list[HeadSe
     return out
 
 
-def _merge_segments(segs: Sequence[HeadSegment]) -> HeadSegment:
+def _merge_decoded(
+    segs: Sequence[HeadSegment],
+) -> tuple[Int64Array, Int64Array, Int64Array, Float64Array]:
+    """Decode and merge segments: (union of refs, offsets, ts, values)."""
     decoded = [s.decode_all() for s in segs]
+    if len(decoded) == 1:
+        return decoded[0]
     union = np.unique(np.concatenate([d[0] for d in decoded]))
     parts = [Part(np.searchsorted(union, r), off, t, v) for r, off, t, v in decoded]
     offsets, ts, values = merge_parts(parts, len(union))
+    return union, offsets, ts, values
+
+
+def _merge_segments(segs: Sequence[HeadSegment]) -> HeadSegment:
+    union, offsets, ts, values = _merge_decoded(segs)
     return build_segment(segs[0].window, max(s.level for s in segs) + 1, union, offsets, ts, values)

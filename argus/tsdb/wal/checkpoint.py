@@ -20,7 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from argus.model import BoolArray, Int64Array
+from argus.model import BoolArray, Float64Array, Int64Array
+from argus.tsdb.wal.record import RawSamples
 from argus.tsdb.wal.replay import read_log
 from argus.tsdb.wal.segment import (
     TMP_SUFFIX,
@@ -77,7 +78,9 @@ def checkpoint(
         wal.truncate(upto_segment + 1)
         return final
 
-    data, previous = read_log(directory, upto_segment=upto_segment, repair=False, logger=log)
+    data, previous = read_log(
+        directory, upto_segment=upto_segment, repair=False, logger=log, widen=False
+    )
 
     distinct = np.unique(data.series_refs)
     kept_mask = np.asarray(keep_series(distinct), dtype=bool)
@@ -85,12 +88,12 @@ def checkpoint(
         raise ValueError(f"keep_series returned shape {kept_mask.shape} for {len(distinct)} refs")
     kept = distinct[kept_mask]
     s_idx = _last_occurrences(data.series_refs)
-    s_idx = s_idx[np.isin(data.series_refs[s_idx], kept)]
+    s_idx = s_idx[_member(data.series_refs[s_idx], kept)]
     s_refs = data.series_refs[s_idx]
     s_labels = [data.series_labels[i] for i in s_idx.tolist()]
-    keep_samples = (data.ts >= mint) & np.isin(data.refs, kept)
+    k_refs, k_ts, k_values, total = _kept_samples(data.raw_samples, kept, mint)
     t_refs, t_mint, t_maxt = data.tombstones
-    keep_tomb = np.isin(t_refs, kept)
+    keep_tomb = _member(t_refs, kept)
 
     durable = wal.fsync is not FsyncPolicy.NEVER
     tmp = directory / (final.name + TMP_SUFFIX)
@@ -106,10 +109,8 @@ def checkpoint(
             out.log_series(s_refs, s_labels)
         if keep_tomb.any():
             out.log_tombstones(t_refs[keep_tomb], t_mint[keep_tomb], t_maxt[keep_tomb])
-        if keep_samples.any():
-            out.log_samples(
-                data.refs[keep_samples], data.ts[keep_samples], data.values[keep_samples]
-            )
+        if len(k_refs):
+            out.log_samples(k_refs, k_ts, k_values)
     if durable:
         fsync_dir(tmp)
     os.replace(tmp, final)
@@ -121,8 +122,8 @@ def checkpoint(
         final.name,
         len(s_refs),
         len(data.series_refs),
-        int(keep_samples.sum()),
-        len(data.refs),
+        len(k_refs),
+        total,
         int(keep_tomb.sum()),
         len(t_refs),
         previous,
@@ -132,3 +133,49 @@ def checkpoint(
             shutil.rmtree(p)
     wal.truncate(upto_segment + 1)
     return final
+
+
+def _member(refs: Int64Array, kept: Int64Array) -> BoolArray:
+    """``np.isin`` for small non-negative ids: one lookup table instead of a sort."""
+    if not len(refs) or not len(kept):
+        return np.zeros(len(refs), dtype=bool)
+    table = np.zeros(max(int(refs.max()), int(kept.max())) + 1, dtype=bool)
+    table[kept] = True
+    out: BoolArray = table[refs]
+    return out
+
+
+def _kept_samples(
+    records: list[RawSamples], kept: Int64Array, mint: int
+) -> tuple[Int64Array, Int64Array, Float64Array, int]:
+    """Samples of kept series at or after ``mint``, filtered on the stored (narrow)
+    columns record by record, so only what is kept is ever widened to int64."""
+    if not records or not len(kept):
+        z = np.zeros(0, dtype=np.int64)
+        return z, z, np.zeros(0, dtype=np.float64), sum(len(r) for r in records)
+    top = max(int(kept.max()), max(int(r.refs.max()) for r in records if len(r))) + 1
+    table = np.zeros(top, dtype=bool)
+    table[kept] = True
+    refs, ts, values = [], [], []
+    total = 0
+    for rec in records:
+        total += len(rec)
+        if not len(rec):
+            continue
+        mask = table[rec.refs]
+        if rec.ts is None:
+            if rec.base < mint:
+                continue
+            full_ts = np.full(len(rec), rec.base, dtype=np.int64)
+        else:
+            full_ts = rec.ts.astype(np.int64) + rec.base
+            mask &= full_ts >= mint
+        if not mask.any():
+            continue
+        refs.append(rec.refs[mask].astype(np.int64))
+        ts.append(full_ts[mask])
+        values.append(rec.values[mask])
+    if not refs:
+        z = np.zeros(0, dtype=np.int64)
+        return z, z, np.zeros(0, dtype=np.float64), total
+    return np.concatenate(refs), np.concatenate(ts), np.concatenate(values), total
