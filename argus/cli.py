@@ -14,7 +14,14 @@ from collections.abc import Sequence
 
 from argus import __version__
 
-__all__ = ["build_parser", "main", "parse_duration_ms", "parse_size_bytes"]
+__all__ = [
+    "build_parser",
+    "flag_values",
+    "format_duration_ms",
+    "main",
+    "parse_duration_ms",
+    "parse_size_bytes",
+]
 
 _DURATION_UNITS = {
     "ms": 1,
@@ -105,6 +112,46 @@ def build_parser() -> argparse.ArgumentParser:
         help="Address to listen on for UI, API, and telemetry.",
     )
     server.add_argument(
+        "--web.enable-admin-api",
+        dest="enable_admin_api",
+        action="store_true",
+        help="Enable API endpoints for admin control actions (delete, snapshot).",
+    )
+    server.add_argument(
+        "--web.enable-lifecycle",
+        dest="enable_lifecycle",
+        action="store_true",
+        help="Enable shutdown and reload via HTTP request.",
+    )
+    server.add_argument(
+        "--query.timeout",
+        dest="query_timeout",
+        type=parse_duration_ms,
+        default=parse_duration_ms("2m"),
+        help="Maximum time a query may take before being aborted.",
+    )
+    server.add_argument(
+        "--query.max-samples",
+        dest="query_max_samples",
+        type=int,
+        default=50_000_000,
+        help="Maximum number of samples a single query can load into memory.",
+    )
+    server.add_argument(
+        "--query.lookback-delta",
+        dest="query_lookback_delta",
+        type=parse_duration_ms,
+        default=parse_duration_ms("5m"),
+        help="How far back to look for a sample when evaluating an instant selector.",
+    )
+    server.add_argument(
+        "--query.max-concurrency",
+        dest="query_max_concurrency",
+        type=int,
+        default=20,
+        help="Maximum number of queries executed concurrently.",
+    )
+    server.add_argument(
         "--log.level", dest="log_level", default="info", choices=["debug", "info", "warn", "error"]
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -112,6 +159,37 @@ def build_parser() -> argparse.ArgumentParser:
 
     register_tsdb(sub)
     return parser
+
+
+def format_duration_ms(ms: int) -> str:
+    """Milliseconds back to Prometheus's duration notation: ``120000`` -> ``2m``."""
+    if ms == 0:
+        return "0s"
+    out = []
+    for unit in ("y", "w", "d", "h", "m", "s", "ms"):
+        size = _DURATION_UNITS[unit]
+        if ms >= size:
+            out.append(f"{ms // size}{unit}")
+            ms %= size
+    return "".join(out)
+
+
+def flag_values(parser: argparse.ArgumentParser, args: argparse.Namespace) -> dict[str, str]:
+    """Every server flag and its effective value, as ``/api/v1/status/flags`` shows them."""
+    out = {}
+    for action in parser._actions:  # argparse has no public list of its actions.
+        names = [o for o in action.option_strings if o.startswith("--") and "." in o]
+        if not names or not hasattr(args, action.dest):
+            continue
+        value = getattr(args, action.dest)
+        if action.type is parse_duration_ms and isinstance(value, int):
+            text = format_duration_ms(value)
+        elif isinstance(value, bool):
+            text = "true" if value else "false"
+        else:
+            text = "" if value is None else str(value)
+        out[names[0][2:]] = text
+    return dict(sorted(out.items()))
 
 
 def _configure_logging(level: str) -> None:
@@ -129,6 +207,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is not None:
         handler = args.handler
         return int(handler(args))
+    args.flag_values = flag_values(parser, args)
     from argus.server import run_server
 
     return run_server(args)

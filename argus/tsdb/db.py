@@ -21,10 +21,12 @@ import fcntl
 import logging
 import os
 import re
+import secrets
 import shutil
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -345,18 +347,7 @@ class DB:
             self._cut_window(w, lo, hi)
 
     def _cut_window(self, w: int, lo: int, hi: int) -> None:
-        refs, offsets, ts, values = self.head.window_data(w)
-        labels = self.head.labels_of(refs)
-        order = sorted(range(len(labels)), key=labels.__getitem__)
-        if order != list(range(len(labels))):
-            idx = np.asarray(order, dtype=np.int64)
-            counts = np.diff(offsets)[idx]
-            starts = np.repeat(offsets[idx] - np.cumsum(np.r_[0, counts[:-1]]), counts)
-            gather = starts + np.arange(int(counts.sum()), dtype=np.int64)
-            labels = [labels[i] for i in order]
-            ts, values = ts[gather], values[gather]
-            offsets = np.zeros(len(idx) + 1, dtype=np.int64)
-            np.cumsum(counts, out=offsets[1:])
+        labels, offsets, ts, values = self._window_series(w)
         meta = write_block(self.path, labels, offsets, ts, values, mint=lo, maxt=hi)
         if meta is not None:
             self._add_block(self.path / meta.ulid)
@@ -371,6 +362,57 @@ class DB:
             )
         self.head.truncate_before(hi)
         self._checkpoint(hi)
+
+    def _window_series(self, w: int) -> tuple[list[Labels], Int64Array, Int64Array, Float64Array]:
+        """One sealed head window as a series set sorted by labels, ready for a block."""
+        refs, offsets, ts, values = self.head.window_data(w)
+        labels = self.head.labels_of(refs)
+        order = sorted(range(len(labels)), key=labels.__getitem__)
+        if order != list(range(len(labels))):
+            idx = np.asarray(order, dtype=np.int64)
+            counts = np.diff(offsets)[idx]
+            starts = np.repeat(offsets[idx] - np.cumsum(np.r_[0, counts[:-1]]), counts)
+            gather = starts + np.arange(int(counts.sum()), dtype=np.int64)
+            labels = [labels[i] for i in order]
+            ts, values = ts[gather], values[gather]
+            offsets = np.zeros(len(idx) + 1, dtype=np.int64)
+            np.cumsum(counts, out=offsets[1:])
+        return labels, offsets, ts, values
+
+    def snapshot(self, with_head: bool = True) -> str:
+        """Copy the data into ``<path>/snapshots/<name>`` and return ``name``.
+
+        Blocks are hard-linked: they are immutable (tombstones are replaced, never
+        edited; compaction writes new directories), so links are a consistent copy that
+        costs no space. With ``with_head`` the head's data is written there as blocks,
+        one per window, so the snapshot holds every acknowledged sample; the head keeps
+        its data (sealing only moves the tail into compressed segments). The name is
+        Prometheus's: ``<UTC time>-<16 hex digits>``.
+        """
+        self._check_open()
+        name = f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(8)}"
+        target = self.path / "snapshots" / name
+        rng = self.options.block_range_ms
+        with self._maint_lock:
+            target.mkdir(parents=True)
+            with self._blocks_lock:
+                dirs = [b.dir for b in self._blocks]
+            for d in dirs:
+                dest = target / d.name
+                dest.mkdir()
+                for f in d.iterdir():
+                    if f.is_file():
+                        os.link(f, dest / f.name)
+            if with_head and not self.read_only:
+                self.head.seal()
+                for w in self.head.windows():
+                    labels, offsets, ts, values = self._window_series(w)
+                    write_block(
+                        target, labels, offsets, ts, values, mint=w * rng, maxt=(w + 1) * rng
+                    )
+            fsync_dir(target)
+        log.info("snapshot %s: %d blocks linked, head %s", name, len(dirs), with_head)
+        return name
 
     def _checkpoint(self, mint: int) -> None:
         if self._wal is None:

@@ -1,5 +1,15 @@
-"""HTTP serving: lifecycle endpoints, self-metrics (the API lands with the serving issue)."""
+"""Serving: the Prometheus HTTP API v1, federation, lifecycle endpoints, ``/metrics``."""
 
-from argus.web.app import READY_KEY, build_app
+from argus.web.app import READY_KEY, build_app, handler_args
+from argus.web.options import HeadInfo, RuntimeState, Sources, TSDBAdmin, WebOptions
 
-__all__ = ["READY_KEY", "build_app"]
+__all__ = [
+    "READY_KEY",
+    "HeadInfo",
+    "RuntimeState",
+    "Sources",
+    "TSDBAdmin",
+    "WebOptions",
+    "build_app",
+    "handler_args",
+]

@@ -1,48 +1,116 @@
-"""The HTTP application: lifecycle endpoints and self-monitoring for now.
+"""The HTTP application: the Prometheus API v1, federation, lifecycle and ``/metrics``.
 
-The Prometheus HTTP API arrives with the serving issue; these endpoints already answer
-with Prometheus's paths, status codes and texts so health checks written for Prometheus
-work against Argus.
+Cross-cutting behaviour lives in two middlewares, in this order:
+
+- ``_observe``: counts requests by route and code for ``/metrics``;
+- ``_api``: refuses ``/api/v1`` until the server is ready (503, as Prometheus), turns
+  unknown API paths into ``not_found`` error JSON, and gzips every response a client
+  accepts gzip for (Prometheus's ``CompressionHandler``). aiohttp compresses bodies
+  over 1 KiB on a worker thread, so a large result never stalls the loop.
+
+Request sizes are bounded: request line and headers by ``max_line_bytes``, bodies by
+``max_request_bytes`` (a bigger form is ``bad_data``, as Go's ``ParseForm`` fails), the
+number of ``match[]`` values by ``max_match_params``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import time
+from typing import Any
 
-from aiohttp import web
+from aiohttp import hdrs, web
+from aiohttp.typedefs import Handler
 
-__all__ = ["READY_KEY", "build_app"]
+from argus.web import lifecycle
+from argus.web.api.v1 import API_KEY, APIContext, QueryExecutor
+from argus.web.api.v1 import routes as api_routes
+from argus.web.api.v1.codec import encode_error
+from argus.web.federate import federate
+from argus.web.lifecycle import READY_KEY
+from argus.web.metrics import HTTPMetrics
+from argus.web.options import Sources, WebOptions
 
-READY_KEY = web.AppKey("ready", dict)
+__all__ = ["READY_KEY", "build_app", "handler_args"]
 
-MetricsSource = Callable[[], str]
+API_PREFIX = "/api/v1"
+METRICS_KEY = web.AppKey("http_metrics", HTTPMetrics)
 
 
-def build_app(metrics: MetricsSource) -> web.Application:
-    app = web.Application(client_max_size=32 * 2**20)
-    app[READY_KEY] = {"ready": False}
+def handler_args(options: WebOptions) -> dict[str, Any]:
+    """Keyword arguments for ``web.AppRunner``: the request line and header bounds."""
+    return {
+        "max_line_size": options.max_line_bytes,
+        "max_field_size": options.max_line_bytes,
+    }
 
-    async def healthy(_: web.Request) -> web.Response:
-        return web.Response(text="Argus Server is Healthy.\n")
 
-    async def ready(request: web.Request) -> web.Response:
-        if request.app[READY_KEY]["ready"]:
-            return web.Response(text="Argus Server is Ready.\n")
+@web.middleware
+async def _observe(request: web.Request, handler: Handler) -> web.StreamResponse:
+    start = time.perf_counter()
+    route = request.match_info.route.resource
+    name = route.canonical if route is not None else "other"
+    status = 500
+    try:
+        response = await handler(request)
+        status = response.status
+        return response
+    except web.HTTPException as exc:
+        status = exc.status
+        raise
+    finally:
+        request.app[METRICS_KEY].observe(name, status, time.perf_counter() - start)
+
+
+@web.middleware
+async def _api(request: web.Request, handler: Handler) -> web.StreamResponse:
+    is_api = request.path.startswith(API_PREFIX + "/")
+    if is_api and not request.app[READY_KEY]["ready"]:
         return web.Response(status=503, text="Service Unavailable\n")
+    if is_api and request.method == "OPTIONS":
+        return web.Response(status=204)
+    try:
+        response = await handler(request)
+    except web.HTTPNotFound:
+        if not is_api:
+            raise
+        body = encode_error("not_found", f"unknown API endpoint {request.path}")
+        response = web.Response(status=404, body=body, content_type="application/json")
+    if (
+        isinstance(response, web.Response)
+        and response.body
+        and "gzip" in request.headers.get(hdrs.ACCEPT_ENCODING, "")
+    ):
+        response.enable_compression(web.ContentCoding.gzip)
+    return response
 
-    async def metrics_handler(_: web.Request) -> web.Response:
+
+def build_app(sources: Sources, options: WebOptions | None = None) -> web.Application:
+    """The application; ``READY_KEY`` flips to ready once the server has started."""
+    options = options or WebOptions()
+    app = web.Application(client_max_size=options.max_request_bytes, middlewares=[_observe, _api])
+    executor = QueryExecutor(options.max_concurrency)
+    app[API_KEY] = APIContext(sources, options, executor)
+    app[READY_KEY] = {"ready": False}
+    app[METRICS_KEY] = HTTPMetrics(executor)
+
+    async def metrics(request: web.Request) -> web.Response:
+        text = sources.metrics() + request.app[METRICS_KEY].render()
         return web.Response(
-            text=metrics(),
+            text=text,
             content_type="text/plain",
             charset="utf-8",
             headers={"X-Content-Type-Options": "nosniff"},
         )
 
-    for path, handler in (
-        ("/-/healthy", healthy),
-        ("/-/ready", ready),
-        ("/metrics", metrics_handler),
-    ):
-        app.router.add_route("GET", path, handler)
-        app.router.add_route("HEAD", path, handler)
+    async def stop_executor(_: web.Application) -> None:
+        executor.close()
+
+    app.on_cleanup.append(stop_executor)
+    for method, path, handler in api_routes():
+        app.router.add_route(method, API_PREFIX + path, handler)
+    for method, path, handler in lifecycle.routes():
+        app.router.add_route(method, path, handler)
+    app.router.add_route("GET", "/federate", federate)
+    app.router.add_route("GET", "/metrics", metrics)
+    app.router.add_route("HEAD", "/metrics", metrics)
     return app

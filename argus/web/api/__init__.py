@@ -1,0 +1,3 @@
+"""HTTP APIs by version; only v1 exists, as in Prometheus."""
+
+__all__: list[str] = []
