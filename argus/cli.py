@@ -155,9 +155,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--log.level", dest="log_level", default="info", choices=["debug", "info", "warn", "error"]
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    from argus.config.cli import register as register_check
     from argus.tsdb.tools.cli import register as register_tsdb
 
     register_tsdb(sub)
+    register_check(sub)
     return parser
 
 

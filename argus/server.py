@@ -1,7 +1,11 @@
-"""Wiring the server: storage, background work, HTTP, and the order they stop in.
+"""Wiring the server: config, storage, scraping, HTTP, and the order they stop in.
 
-Stop order: the HTTP server first (no new requests), then the TSDB (its maintenance
-thread, then the WAL is synced and closed), so every acknowledged write is on disk.
+Reloaders (SIGHUP and ``POST /-/reload``) load the config file again; a config that
+fails to load is rejected with its error and the running one stays in force.
+
+Stop order: scraping first (its targets' series get staleness markers), then the HTTP
+server (no new requests), then the TSDB (its maintenance thread, then the WAL is synced
+and closed), so every acknowledged write is on disk.
 """
 
 from __future__ import annotations
@@ -11,15 +15,18 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from aiohttp import web
 
+from argus.config import Config, ConfigError, load_file, load_string
 from argus.model import Matcher
+from argus.scrape import ScrapeManager
 from argus.tsdb import DB, DBOptions
 from argus.tsdb.metrics import tsdb_metrics
 from argus.web import READY_KEY, HeadInfo, Sources, WebOptions, build_app, handler_args
+from argus.web.targets import metadata_document, target_metadata_document, targets_document
 
 __all__ = ["parse_listen_address", "run_server"]
 
@@ -92,17 +99,60 @@ def _config_yaml(path: str | None) -> str:
         return ""
 
 
+DEFAULT_CONFIG = """\
+# Argus's embedded default: scrape Argus itself every 15 seconds.
+global:
+  scrape_interval: 15s
+  evaluation_interval: 15s
+scrape_configs:
+  - job_name: argus
+    static_configs:
+      - targets: ["localhost:{port}"]
+"""
+
+
+def load_config(args: argparse.Namespace, port: int) -> Config:
+    """The config file given by ``--config.file``, or the embedded default."""
+    if args.config_file:
+        return load_file(args.config_file)
+    return load_string(DEFAULT_CONFIG.format(port=port), source="<embedded default>")
+
+
 async def serve(args: argparse.Namespace) -> None:
     host, port = parse_listen_address(args.listen_address)
+    config = load_config(args, port)
     db = DB.open(args.tsdb_path, db_options(args))
     db.start()
+    scrape = ScrapeManager(db)
     stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+
+    async def apply(cfg: Config) -> None:
+        await scrape.apply_config(cfg)
+
+    def reload() -> None:
+        """Runs on a worker thread (``/-/reload``); the work happens on the loop."""
+        try:
+            cfg = load_config(args, port)
+        except ConfigError as exc:
+            log.error("not reloading: %s", exc)
+            raise
+        asyncio.run_coroutine_threadsafe(apply(cfg), loop).result()
+        log.info("configuration reloaded from %s", cfg.source or "<embedded default>")
+
+    def metrics() -> str:
+        return tsdb_metrics(db) + scrape.metrics_text()
+
     sources = Sources(
         queryable=db,
-        metrics=lambda: tsdb_metrics(db),
+        metrics=metrics,
         head_info=lambda: _head_info(db),
         admin=_Admin(db),
+        targets=lambda: targets_document(scrape),
+        metadata=lambda: metadata_document(scrape),
+        target_metadata=lambda: target_metadata_document(scrape),
         config_yaml=lambda: _config_yaml(args.config_file),
+        reloaders=(reload,),
         quit=stop.set,
     )
     options = web_options(args)
@@ -113,16 +163,31 @@ async def serve(args: argparse.Namespace) -> None:
     await site.start()
     app[READY_KEY]["ready"] = True
     bound = runner.addresses[0] if runner.addresses else (host, port)
+    if port == 0 and not args.config_file:
+        # An ephemeral port is known only now: point the self-scrape at it.
+        config = load_config(args, bound[1])
+        port = bound[1]
+    await apply(config)
     log.info("Argus is ready to receive web requests on %s:%s", bound[0], bound[1])
-    loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    loop.add_signal_handler(
+        signal.SIGHUP, lambda: loop.run_in_executor(None, _reload_logged, reload)
+    )
     try:
         await stop.wait()
     finally:
-        log.info("stopping: HTTP server, then storage")
+        log.info("stopping: scraping, HTTP server, then storage")
+        await scrape.stop()
         await runner.cleanup()
         db.close()
+
+
+def _reload_logged(reload: Callable[[], None]) -> None:
+    try:
+        reload()
+    except Exception as exc:  # noqa: BLE001 - a failed reload keeps the old config
+        log.error("reloading configuration failed: %s", exc)
 
 
 def run_server(args: argparse.Namespace) -> int:
