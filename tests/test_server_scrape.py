@@ -12,6 +12,7 @@ import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -44,7 +45,7 @@ def stop(proc: subprocess.Popen[str]) -> None:
     proc.stderr.close()
 
 
-def api(base: str, path: str, **params: str) -> dict:
+def api(base: str, path: str, **params: str) -> Any:
     url = f"{base}{path}?{urllib.parse.urlencode(params)}"
     with urllib.request.urlopen(url, timeout=10) as r:
         return json.load(r)
