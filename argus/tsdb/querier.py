@@ -32,8 +32,10 @@ class DBQuerier:
     ) -> None:
         self.mint, self.maxt = mint, maxt
         self._blocks = [b for b in blocks if b.meta.max_time > mint and b.meta.min_time <= maxt]
-        self._head = head
-        self._snap: HeadSnapshot | None = head.snapshot() if head is not None else None
+        # Like Prometheus, the head takes part only if its time range overlaps the
+        # querier's; within it, series are listed without a per-series range check.
+        self._head = head if head is not None and _head_overlaps(head, mint, maxt) else None
+        self._snap: HeadSnapshot | None = self._head.snapshot() if self._head else None
         self._release = release
         self._closed = False
 
@@ -140,3 +142,9 @@ class DBQuerier:
 
 def full_range() -> tuple[int, int]:
     return MIN_TIME, MAX_TIME
+
+
+def _head_overlaps(head: Head, mint: int, maxt: int) -> bool:
+    if head.num_samples == 0:
+        return True  # Series created but not yet written still answer label queries.
+    return head.max_time >= mint and head.min_time <= maxt

@@ -271,3 +271,11 @@ def test_second_writer_is_refused(tmp_db: DB):
 
     with pytest.raises(StorageError, match="locked"):
         DB.open(tmp_db.path)
+
+
+def test_label_queries_skip_the_head_outside_its_time_range(tmp_db: DB):
+    append(tmp_db, [Labels.of(__name__="up", job="a")], [10 * H], [1.0])
+    q = tmp_db.querier(0, H)
+    assert q.label_values("job") == []
+    assert q.select(UP, labels_only=True).labels == []
+    assert tmp_db.querier(9 * H, 11 * H).label_values("job") == ["a"]
