@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from argus import __version__
+from argus.config.units import format_duration, parse_duration, parse_size
 
 __all__ = [
     "build_parser",
@@ -23,38 +24,25 @@ __all__ = [
     "parse_size_bytes",
 ]
 
-_DURATION_UNITS = {
-    "ms": 1,
-    "s": 1000,
-    "m": 60_000,
-    "h": 3_600_000,
-    "d": 86_400_000,
-    "w": 7 * 86_400_000,
-    "y": 365 * 86_400_000,
-}
-_SIZE_UNITS = {"B": 1, "KB": 2**10, "MB": 2**20, "GB": 2**30, "TB": 2**40, "PB": 2**50, "EB": 2**60}
-
 
 def parse_duration_ms(text: str) -> int:
     """Prometheus duration syntax (``1h30m``, ``15d``, ``0``) to milliseconds."""
-    import re
-
-    if text == "0":
-        return 0
-    parts = re.findall(r"(\d+)(ms|s|m|h|d|w|y)", text)
-    if not parts or "".join(n + u for n, u in parts) != text:
-        raise argparse.ArgumentTypeError(f"not a valid duration string: {text!r}")
-    return sum(int(n) * _DURATION_UNITS[u] for n, u in parts)
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
 
 
 def parse_size_bytes(text: str) -> int:
     """Prometheus byte sizes (``512MB``, ``1GB``, ``0``): powers of 1024, as Prometheus."""
-    import re
+    try:
+        return parse_size(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{exc}") from exc
 
-    m = re.fullmatch(r"(\d+)(B|KB|MB|GB|TB|PB|EB)?", text)
-    if not m:
-        raise argparse.ArgumentTypeError(f"not a valid size: {text!r} (e.g. 512MB, 10GB)")
-    return int(m.group(1)) * _SIZE_UNITS[m.group(2) or "B"]
+
+def format_duration_ms(ms: int) -> str:
+    return format_duration(ms)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -156,24 +144,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     from argus.config.cli import register as register_check
+    from argus.demo.cli import register as register_demo
     from argus.tsdb.tools.cli import register as register_tsdb
 
     register_tsdb(sub)
     register_check(sub)
+    register_demo(sub)
     return parser
-
-
-def format_duration_ms(ms: int) -> str:
-    """Milliseconds back to Prometheus's duration notation: ``120000`` -> ``2m``."""
-    if ms == 0:
-        return "0s"
-    out = []
-    for unit in ("y", "w", "d", "h", "m", "s", "ms"):
-        size = _DURATION_UNITS[unit]
-        if ms >= size:
-            out.append(f"{ms // size}{unit}")
-            ms %= size
-    return "".join(out)
 
 
 def flag_values(parser: argparse.ArgumentParser, args: argparse.Namespace) -> dict[str, str]:

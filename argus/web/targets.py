@@ -9,21 +9,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from argus.config import format_duration
 from argus.scrape import ScrapeManager
 
 __all__ = ["metadata_document", "target_metadata_document", "targets_document"]
 
 JSONDoc = dict[str, Any]
-
-
-def _duration(ms: int) -> str:
-    if ms % 3_600_000 == 0:
-        return f"{ms // 3_600_000}h"
-    if ms % 60_000 == 0:
-        return f"{ms // 60_000}m"
-    if ms % 1000 == 0:
-        return f"{ms // 1000}s"
-    return f"{ms}ms"
 
 
 def _rfc3339(ms: int) -> str:
@@ -51,8 +42,8 @@ def targets_document(manager: ScrapeManager) -> JSONDoc:
                 "lastScrape": _rfc3339(last.timestamp_ms if last else 0),
                 "lastScrapeDuration": last.duration_s if last else 0.0,
                 "health": last.health if last else "unknown",
-                "scrapeInterval": _duration(t.interval_ms),
-                "scrapeTimeout": _duration(t.timeout_ms),
+                "scrapeInterval": format_duration(t.interval_ms),
+                "scrapeTimeout": format_duration(t.timeout_ms),
             }
             if loop.breaker is not None:
                 snap = loop.breaker.snapshot()
