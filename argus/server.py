@@ -22,10 +22,15 @@ from aiohttp import web
 
 from argus.config import Config, ConfigError, load_file, load_string
 from argus.model import Matcher
+from argus.notify import Notifier, NotifierOptions, notifier_metrics
+from argus.promql import Engine
+from argus.rules import ManagerOptions as RuleOptions
+from argus.rules import RuleManager, rule_metrics
 from argus.scrape import ScrapeManager
 from argus.tsdb import DB, DBOptions
 from argus.tsdb.metrics import tsdb_metrics
 from argus.web import READY_KEY, HeadInfo, Sources, WebOptions, build_app, handler_args
+from argus.web.rules import alerts_document, rule_groups_document
 from argus.web.targets import metadata_document, target_metadata_document, targets_document
 
 __all__ = ["parse_listen_address", "run_server"]
@@ -100,7 +105,9 @@ def _config_yaml(path: str | None) -> str:
 
 
 DEFAULT_CONFIG = """\
-# Argus's embedded default: scrape Argus itself every 15 seconds.
+# Argus's embedded default: scrape Argus itself every 15 seconds, and the services of
+# `argus demo` (started beside Argus by `make run`) every 5 seconds. Without the demo
+# running, its three targets are simply down.
 global:
   scrape_interval: 15s
   evaluation_interval: 15s
@@ -108,6 +115,18 @@ scrape_configs:
   - job_name: argus
     static_configs:
       - targets: ["localhost:{port}"]
+  - job_name: demo-frontend
+    scrape_interval: 5s
+    static_configs:
+      - targets: ["127.0.0.1:9101"]
+  - job_name: demo-checkout
+    scrape_interval: 5s
+    static_configs:
+      - targets: ["127.0.0.1:9102"]
+  - job_name: demo-payments
+    scrape_interval: 5s
+    static_configs:
+      - targets: ["127.0.0.1:9103"]
 """
 
 
@@ -124,10 +143,27 @@ async def serve(args: argparse.Namespace) -> None:
     db = DB.open(args.tsdb_path, db_options(args))
     db.start()
     scrape = ScrapeManager(db)
+    options = web_options(args)
+    notifier = Notifier(
+        NotifierOptions(queue_capacity=getattr(args, "notification_queue_capacity", 10_000))
+    )
+    engine = Engine(
+        db,
+        lookback_ms=options.lookback_ms,
+        max_samples=options.max_samples,
+        timeout_s=options.query_timeout_s,
+    )
+    rules = RuleManager(
+        appendable=db, queryable=db, engine=engine, notifier=notifier, options=RuleOptions()
+    )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
 
     async def apply(cfg: Config) -> None:
+        # Rules load first: a broken rule file rejects the whole reload before anything
+        # else changes, as in Prometheus.
+        rules.apply_config(cfg)
+        notifier.apply_config(cfg)
         await scrape.apply_config(cfg)
 
     def reload() -> None:
@@ -141,7 +177,12 @@ async def serve(args: argparse.Namespace) -> None:
         log.info("configuration reloaded from %s", cfg.source or "<embedded default>")
 
     def metrics() -> str:
-        return tsdb_metrics(db) + scrape.metrics_text()
+        return (
+            tsdb_metrics(db)
+            + scrape.metrics_text()
+            + rule_metrics(rules)
+            + notifier_metrics(notifier)
+        )
 
     sources = Sources(
         queryable=db,
@@ -151,11 +192,12 @@ async def serve(args: argparse.Namespace) -> None:
         targets=lambda: targets_document(scrape),
         metadata=lambda: metadata_document(scrape),
         target_metadata=lambda: target_metadata_document(scrape),
+        rule_groups=lambda: rule_groups_document(rules),
+        alerts=lambda: alerts_document(rules),
         config_yaml=lambda: _config_yaml(args.config_file),
         reloaders=(reload,),
         quit=stop.set,
     )
-    options = web_options(args)
     app = build_app(sources, options)
     runner = web.AppRunner(app, access_log=None, **handler_args(options))
     await runner.setup()
@@ -168,6 +210,8 @@ async def serve(args: argparse.Namespace) -> None:
         config = load_config(args, bound[1])
         port = bound[1]
     await apply(config)
+    await notifier.run()
+    await rules.run()
     log.info("Argus is ready to receive web requests on %s:%s", bound[0], bound[1])
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
@@ -177,8 +221,10 @@ async def serve(args: argparse.Namespace) -> None:
     try:
         await stop.wait()
     finally:
-        log.info("stopping: scraping, HTTP server, then storage")
+        log.info("stopping: scraping, rules, notifications, HTTP server, then storage")
         await scrape.stop()
+        await rules.stop()
+        await notifier.stop(drain_timeout_s=5.0)
         await runner.cleanup()
         db.close()
 

@@ -113,3 +113,32 @@ def test_sighup_reloads_and_rejects_a_broken_config(tmp_path: Path):
         assert down["health"] == "down" and down["lastError"]
     finally:
         stop(proc)
+
+
+def test_rules_from_config_are_evaluated_and_listed(tmp_path: Path):
+    (tmp_path / "rules.yml").write_text(
+        "groups:\n  - name: g\n    interval: 1s\n    rules:\n"
+        "      - record: job:up:sum\n        expr: sum by (job) (up)\n"
+        "      - alert: TargetDown\n        expr: up == 0\n        labels: {severity: page}\n"
+    )
+    cfg = tmp_path / "prometheus.yml"
+    cfg.write_text(
+        "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nrule_files: [rules.yml]\n"
+        "scrape_configs:\n  - job_name: dead\n    static_configs:\n"
+        "      - targets: ['127.0.0.1:1']\n"
+    )
+    proc, base = start([f"--config.file={cfg}", f"--storage.tsdb.path={tmp_path / 'data'}"])
+    try:
+        recorded = wait_for(
+            lambda: api(base, "/api/v1/query", query="job:up:sum")["data"]["result"]
+        )
+        assert recorded[0]["metric"] == {"__name__": "job:up:sum", "job": "dead"}
+        assert recorded[0]["value"][1] == "0"
+        alerts = wait_for(lambda: api(base, "/api/v1/alerts")["data"]["alerts"])
+        assert alerts[0]["labels"]["alertname"] == "TargetDown"
+        assert alerts[0]["state"] == "firing"
+        groups = api(base, "/api/v1/rules")["data"]["groups"]
+        assert [r["name"] for r in groups[0]["rules"]] == ["job:up:sum", "TargetDown"]
+        assert groups[0]["rules"][0]["health"] == "ok"
+    finally:
+        stop(proc)
