@@ -133,6 +133,7 @@ def start_peers(tmp: Path) -> Iterator[Peers]:
             "-m",
             "argus",
             "--web.listen-address=127.0.0.1:0",
+            f"--config.file={config}",
             f"--storage.tsdb.path={argus_db}",
             "--storage.tsdb.retention.time=100y",
         ],
