@@ -16,7 +16,11 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/pip install -q --disable-pip-version-check --no-deps -e .
 	@touch $(STAMP)
 
+# The demo services run beside Argus (the embedded config scrapes them) and are
+# stopped by their PID when Argus exits.
 run: $(STAMP)
+	@$(BIN)/argus demo & demo=$$!; \
+	trap 'kill $$demo 2>/dev/null; wait $$demo 2>/dev/null' EXIT; trap 'exit 130' INT TERM; \
 	$(BIN)/argus $(ARGS)
 
 # Real peers (promtool, Prometheus, VictoriaMetrics) come from Debian's packages.

@@ -144,12 +144,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     from argus.config.cli import register as register_check
+    from argus.demo.cli import register as register_demo
     from argus.rules.cli import register as register_rules
     from argus.tsdb.tools.cli import register as register_tsdb
 
     register_tsdb(sub)
     check = register_check(sub)
     register_rules(sub, check_subparsers=check.check_subparsers)  # type: ignore[attr-defined]
+    register_demo(sub)
     return parser
 
 

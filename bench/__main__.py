@@ -23,6 +23,8 @@ BENCHMARKS = {
     "append": "bench.append",
     "memory": "bench.memory",
     "select": "bench.selection",
+    "query": "bench.query",
+    "scrape": "bench.scrape",
 }
 
 
