@@ -139,6 +139,13 @@ def _raw_matrix(rv: RangeVector) -> Matrix:
     values[row_of, col] = rv.values[idx]
     present[row_of, col] = True
     labels = [rv.labels[i] for i in rows.tolist()]
+    if len(rv.drop_name) and rv.drop_name.any():
+        # A subquery over a name-dropping expression (``rate(x[5m])[10m:1m]``): the
+        # delayed removal happens here, as Prometheus cleans up a matrix result.
+        drop = rv.drop_name[rows].tolist()
+        labels = [lb.without(METRIC_NAME) if d else lb for lb, d in zip(labels, drop, strict=True)]
+        if len(set(labels)) != len(labels):
+            raise EvalError("vector cannot contain metrics with the same labelset")
     order = sorted(range(len(labels)), key=labels.__getitem__)
     return Matrix([labels[i] for i in order], stamps, values[order], present[order])
 

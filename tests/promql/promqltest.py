@@ -38,7 +38,7 @@ from argus.promql.parser.ast import (
 )
 from argus.tsdb import DB, DBOptions
 
-__all__ = ["Outcome", "run_script"]
+__all__ = ["Outcome", "eval_expressions", "run_script"]
 
 _EVAL_INSTANT = re.compile(
     r"^eval(?:_(fail|warn|ordered|info))?\s+instant\s+(?:at\s+(.+?))?\s+(.+)$"
@@ -47,6 +47,7 @@ _EVAL_RANGE = re.compile(
     r"^eval(?:_(fail|warn|info))?\s+range\s+from\s+(.+)\s+to\s+(.+)\s+step\s+(.+?)\s+(.+)$"
 )
 _EXPECT = re.compile(r"^expect\s+(ordered|fail|warn|no_warn|info|no_info)(?:\s+(regex|msg):(.+))?$")
+_RANGE_VECTOR = re.compile(r"^expect\s+range\s+vector\s+from\s+(\S+)\s+to\s+(\S+)\s+step\s+(\S+)$")
 _DURATION = re.compile(r"(\d+)(ms|y|w|d|h|m|s)")
 _UNIT_MS = {
     "ms": 1,
@@ -193,6 +194,9 @@ class Eval:
     fail_regex: str | None = None
     expects: dict[str, list[tuple[str | None, str | None]]] = field(default_factory=dict)
     expect_scalar: float | None = None
+    range_vector: tuple[int, int, int] | None = None
+    """``expect range vector from A to B step S``: the instant query returns a matrix
+    whose expected points sit at ``A, A+S, ... B`` (Prometheus 3.5's promqltest)."""
     expected: list[tuple[Labels, list[float | None]]] = field(default_factory=list)
     skip: str | None = None
 
@@ -233,6 +237,11 @@ def _parse_script(text: str) -> Iterator[tuple[str, object]]:
             raise ValueError(f"line {i + 1}: unknown command {ln!r}")
 
 
+def eval_expressions(text: str) -> list[tuple[int, str]]:
+    """Every ``eval`` expression of a script with its line number, in order."""
+    return [(ev.line, ev.expr) for kind, ev in _parse_script(text) if isinstance(ev, Eval)]
+
+
 def _parse_eval(lines: list[str], i: int) -> tuple[Eval, int]:
     ln = lines[i]
     mi, mr = _EVAL_INSTANT.match(ln), _EVAL_RANGE.match(ln)
@@ -264,6 +273,13 @@ def _parse_eval(lines: list[str], i: int) -> tuple[Eval, int]:
         if d.startswith("expected_fail_regexp"):
             ev.fail_regex = d[len("expected_fail_regexp") :].strip()
             break
+        if (rv := _RANGE_VECTOR.match(d)) is not None:
+            ev.range_vector = (
+                parse_duration(rv.group(1)),
+                parse_duration(rv.group(2)),
+                parse_duration(rv.group(3)),
+            )
+            continue
         if d.split(" ")[0] == "expect":
             m = _EXPECT.match(d)
             if m is None:
@@ -468,6 +484,9 @@ def _compare_vector(ev: Eval, vec: Vector, ordered: bool) -> None:
 def _compare_matrix(ev: Eval, mat: Matrix) -> None:
     if ev.expect_scalar is not None:
         raise _Fail(f"expected scalar, got matrix {mat}")
+    if ev.range_vector is not None:
+        start, end, step = ev.range_vector
+        ev = replace(ev, start=start, end=end, step=step)
     expected = dict(ev.expected)
     seen = set()
     for lb, ts, vals in mat.series():
@@ -525,7 +544,10 @@ def _run_instant(engine: Engine, ev: Eval, expr: Expr, t: int) -> None:
     elif isinstance(value, Vector):
         _compare_vector(ev, value, ordered)
     elif isinstance(value, Matrix):
+        if ev.range_vector is None:
+            raise _Fail("a range vector result needs 'expect range vector from A to B step S'")
         _compare_matrix(ev, value)
+        return  # A range query cannot return a range vector: no range mode.
     else:
         raise _Fail(f"unexpected result {value!r}")
     # Range mode: the middle step of [t-1m, t+1m] must give the same answer.

@@ -54,17 +54,32 @@ def test_light_requests_stay_fast_during_heavy_queries(server: LiveServer) -> No
     assert worst < 1.0
 
 
+class _GatedQueryable:
+    """The real DB, except that reads wait for ``gate``: a query that holds the only
+    slot for as long as the test needs, however fast the engine gets."""
+
+    def __init__(self, inner, gate: threading.Event) -> None:
+        self._inner = inner
+        self._gate = gate
+
+    def querier(self, mint: int, maxt: int):
+        self._gate.wait(timeout=30)
+        return self._inner.querier(mint, maxt)
+
+
 def test_queue_timeout_when_all_slots_are_busy(data_db, make_server) -> None:
     """With one query slot taken, a query that cannot start in time fails like
     Prometheus's: ``timeout``, "query timed out in query queue"."""
     from argus.web import Sources
 
-    server = make_server(Sources(queryable=data_db), max_concurrency=1)
+    gate = threading.Event()
+    server = make_server(Sources(queryable=_GatedQueryable(data_db, gate)), max_concurrency=1)
     busy = threading.Thread(target=lambda: server.get("/api/v1/query", HEAVY))
     busy.start()
     time.sleep(0.1)
     r = server.get("/api/v1/query", {"query": "up", "timeout": "0.2"})
     assert server.get("/-/healthy").status == 200
+    gate.set()
     busy.join()
     assert r.status == 503
     assert r.json() == {

@@ -14,7 +14,7 @@ import numpy as np
 
 import argus.promql.jit  # noqa: F401 - sets NUMBA_CACHE_DIR before numba compiles
 from argus.model import BoolArray, Float64Array, Int64Array
-from argus.promql.functions.kernels import _kahan_inc, _quantile_sorted, _sort_nan_first
+from argus.promql.functions.kernels import _kahan_inc, _quantile_select
 
 __all__ = ["AGG_CODES", "aggregate", "quantile_groups", "select_k"]
 
@@ -30,7 +30,7 @@ AGG_CODES = {
 }
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def aggregate(
     code: int, groups: Int64Array, n_groups: int, values: Float64Array, present: BoolArray
 ) -> tuple[Float64Array, BoolArray]:
@@ -109,7 +109,7 @@ def aggregate(
     return val, seen
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def quantile_groups(
     groups: Int64Array, n_groups: int, values: Float64Array, present: BoolArray, q: Float64Array
 ) -> tuple[Float64Array, BoolArray]:
@@ -126,11 +126,11 @@ def quantile_groups(
                     k += 1
             if k > 0:
                 seen[g, j] = True
-                out[g, j] = _quantile_sorted(q[j], _sort_nan_first(buf[:k]))
+                out[g, j] = _quantile_select(q[j], buf[:k])
     return out, seen
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def select_k(
     groups: Int64Array,
     n_groups: int,

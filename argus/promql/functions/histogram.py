@@ -19,7 +19,7 @@ from argus.promql.value import InstantVector
 __all__ = ["histogram_fraction", "histogram_quantile"]
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _almost_equal(a: float, b: float, eps: float) -> bool:
     if math.isnan(a) and math.isnan(b):
         return True
@@ -33,7 +33,7 @@ def _almost_equal(a: float, b: float, eps: float) -> bool:
     return diff / min(abs_sum, 1.7976931348623157e308) < eps
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _bucket_quantile(q: float, ub: Float64Array, cnt: Float64Array) -> tuple[float, bool]:
     if math.isnan(q):
         return math.nan, False
@@ -97,7 +97,7 @@ def _bucket_quantile(q: float, ub: Float64Array, cnt: Float64Array) -> tuple[flo
     return start + (end - start) * (rank / count), forced
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _bucket_fraction(lower: float, upper: float, ub: Float64Array, cnt: Float64Array) -> float:
     order = np.argsort(ub, kind="mergesort")
     u = ub[order]
@@ -148,7 +148,7 @@ def _bucket_fraction(lower: float, upper: float, ub: Float64Array, cnt: Float64A
     return r
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _kernel(
     groups: Int64Array,
     n_groups: int,

@@ -101,7 +101,6 @@ class AggregateExpr:
     param: Expr | None
     grouping: tuple[str, ...]
     without: bool
-    has_modifier: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +117,6 @@ class VectorMatching:
     on: bool
     labels: tuple[str, ...]
     include: tuple[str, ...] = ()
-    explicit: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -127,7 +127,6 @@ def _matching(raw: Any, op: str) -> VectorMatching | None:
         on=on,
         labels=tuple(mod.matching.labels),
         include=tuple(mod.group_labels or ()),
-        explicit=True,
     )
 
 
@@ -155,9 +154,7 @@ def _convert(raw: Any) -> Expr:
             grouping = tuple(mod.labels)
             without = str(mod.type).endswith("Without")
         param = None if raw.param is None else _convert(raw.param)
-        return AggregateExpr(
-            str(raw.op), _convert(raw.expr), param, grouping, without, mod is not None
-        )
+        return AggregateExpr(str(raw.op), _convert(raw.expr), param, grouping, without)
     if isinstance(raw, pp.BinaryExpr):
         op = str(raw.op)
         bmod = raw.modifier

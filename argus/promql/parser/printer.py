@@ -1,12 +1,18 @@
 """Print an AST back as PromQL text that parses to the same tree.
 
-promql-parser's ``str()`` does not round-trip (subquery-of-range, regex escapes), so
-``format_query`` and the test runner's ``@`` rewriting use this printer instead.
+The text follows Prometheus's ``promql/parser/printer.go`` (what ``format_query`` and
+``expr.String()`` give there): ``sum by (job) (x)``, ``sum(x)``, ``a / on (x) group_left () b``,
+sorted matchers joined by ``,``, numbers in Go's ``'f'`` format. promql-parser's ``str()``
+does not round-trip (subquery-of-range, regex escapes), so ``format_query`` and the test
+runner's ``@`` rewriting use this printer instead.
 """
 
 from __future__ import annotations
 
 import math
+import re
+
+import numpy as np
 
 from argus.model import METRIC_NAME, MatchType
 from argus.promql.parser.ast import (
@@ -21,6 +27,7 @@ from argus.promql.parser.ast import (
     StringLiteral,
     SubqueryExpr,
     UnaryExpr,
+    VectorMatching,
     VectorSelector,
 )
 
@@ -51,19 +58,53 @@ def format_duration(ms: int) -> str:
     return sign + "".join(parts)
 
 
+_LEGACY_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
+_ESCAPES = {
+    "\a": "\\a",
+    "\b": "\\b",
+    "\f": "\\f",
+    "\n": "\\n",
+    "\r": "\\r",
+    "\t": "\\t",
+    "\v": "\\v",
+    "\\": "\\\\",
+    '"': '\\"',
+}
+
+
 def _quote(s: str) -> str:
-    out = s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-    return f'"{out}"'
+    """Go's ``strconv.Quote``: escapes, ``\\xNN``/``\\uNNNN`` for unprintable runes."""
+    out = []
+    for ch in s:
+        esc = _ESCAPES.get(ch)
+        if esc is not None:
+            out.append(esc)
+        elif ch.isprintable() or ch == " ":
+            out.append(ch)
+        elif ord(ch) < 0x80:
+            out.append(f"\\x{ord(ch):02x}")
+        elif ord(ch) < 0x10000:
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(f"\\U{ord(ch):08x}")
+    return '"' + "".join(out) + '"'
+
+
+def _label_name(name: str) -> str:
+    return name if _LEGACY_NAME.fullmatch(name) else _quote(name)
+
+
+def _label_list(names: tuple[str, ...]) -> str:
+    return "(" + ", ".join(_label_name(n) for n in names) + ")"
 
 
 def _number(v: float) -> str:
+    """Go's ``strconv.FormatFloat(v, 'f', -1, 64)``: shortest digits, never an exponent."""
     if math.isnan(v):
         return "NaN"
     if math.isinf(v):
         return "+Inf" if v > 0 else "-Inf"
-    if v == int(v) and abs(v) < 1e15:
-        return str(int(v))
-    return repr(v)
+    return np.format_float_positional(v, trim="-")
 
 
 def _modifiers(offset_ms: int, at: AtModifier | None) -> str:
@@ -82,15 +123,30 @@ def _selector(vs: VectorSelector, range_ms: int | None = None) -> str:
     terms = []
     for m in vs.matchers:
         is_name = m.name == METRIC_NAME and m.type is MatchType.EQUAL
-        if vs.name is not None and is_name and m.value == vs.name:
+        if vs.name is not None and is_name and m.value == vs.name and m.value:
             continue
-        terms.append(f"{m.name}{m.type.value}{_quote(m.value)}")
+        terms.append(f"{_label_name(m.name)}{m.type.value}{_quote(m.value)}")
     out = vs.name or ""
-    if terms or not out:
-        out += "{" + ", ".join(terms) + "}"
+    if terms:
+        # Prometheus sorts the matcher strings and joins them without a space.
+        out += "{" + ",".join(sorted(terms)) + "}"
     if range_ms is not None:
         out += f"[{format_duration(range_ms)}]"
     return out + _modifiers(vs.offset_ms, vs.at)
+
+
+def _matching(m: VectorMatching | None) -> str:
+    """``getMatchingStr`` of Prometheus's printer: only what changes the matching."""
+    if m is None:
+        return ""
+    grouped = m.card in ("many-to-one", "one-to-many")
+    out = ""
+    if m.labels or m.on or grouped:
+        out += f" {'on' if m.on else 'ignoring'} {_label_list(m.labels)}"
+    if grouped:
+        side = "group_left" if m.card == "many-to-one" else "group_right"
+        out += f" {side} {_label_list(m.include)}"
+    return out
 
 
 def format_expr(expr: Expr) -> str:
@@ -114,25 +170,18 @@ def format_expr(expr: Expr) -> str:
             return f"{expr.func}({', '.join(format_expr(a) for a in expr.args)})"
         case AggregateExpr():
             mod = ""
-            if expr.has_modifier:
-                kw = "without" if expr.without else "by"
-                mod = f" {kw} ({', '.join(expr.grouping)})"
+            if expr.without:
+                mod = f" without {_label_list(expr.grouping)} "
+            elif expr.grouping:
+                mod = f" by {_label_list(expr.grouping)} "
             args = format_expr(expr.expr)
             if expr.param is not None:
                 args = f"{format_expr(expr.param)}, {args}"
-            return f"{expr.op}{mod} ({args})"
+            return f"{expr.op}{mod}({args})"
         case BinaryExpr():
-            op = expr.op
-            if expr.return_bool:
-                op += " bool"
-            m = expr.matching
-            if m is not None and m.explicit:
-                op += f" {'on' if m.on else 'ignoring'}({', '.join(m.labels)})"
-            if m is not None and m.card in ("many-to-one", "one-to-many"):
-                side = "group_left" if m.card == "many-to-one" else "group_right"
-                op += f" {side}({', '.join(m.include)})"
+            op = expr.op + (" bool" if expr.return_bool else "") + _matching(expr.matching)
             return f"{format_expr(expr.lhs)} {op} {format_expr(expr.rhs)}"
         case UnaryExpr():
-            return f"-{format_expr(expr.expr)}"
+            return f"{expr.op}{format_expr(expr.expr)}"
         case ParenExpr():
             return f"({format_expr(expr.expr)})"
