@@ -26,20 +26,17 @@ from __future__ import annotations
 
 import contextlib
 import gzip
-import itertools
 import json
 import os
 import sys
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 from bench.context import Context
 from bench.dataset import generate, series_name
-from bench.peers import Prometheus, free_port
+from bench.peers import Prometheus
 from bench.report import Result, Row
+from bench.target import ScrapeTarget
 
 __all__ = ["run"]
 
@@ -51,59 +48,6 @@ WARMUP_SCRAPES = 3
 DEFAULT_SECONDS = 75.0
 SETTLE_S = 2.0
 KB = 1024.0
-
-
-class RotatingTarget:
-    """A scrape target on 127.0.0.1 serving ``bodies`` in turn (gzipped when accepted)."""
-
-    def __init__(self, bodies: list[bytes]) -> None:
-        self.bodies = bodies
-        self.gzipped = [gzip.compress(b, compresslevel=1) for b in bodies]
-        self.port = free_port()
-        self.requests = 0
-        self._next = itertools.count()
-        self._lock = threading.Lock()
-        target = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                with target._lock:
-                    i = next(target._next) % len(target.bodies)
-                gz = "gzip" in self.headers.get("Accept-Encoding", "")
-                payload = target.gzipped[i] if gz else target.bodies[i]
-                self.send_response(200)
-                self.send_header("Content-Type", "text/plain; version=0.0.4")
-                if gz:
-                    self.send_header("Content-Encoding", "gzip")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-                with target._lock:
-                    target.requests += 1
-
-            def log_message(self, format: str, *args: object) -> None:
-                return
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    @property
-    def address(self) -> str:
-        return f"127.0.0.1:{self.port}"
-
-    def __enter__(self) -> Self:
-        self._thread.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=10)
 
 
 class Argus(Prometheus):
@@ -136,7 +80,7 @@ def bodies(per_target: int, seed: int) -> list[bytes]:
     return out
 
 
-def job(targets: list[RotatingTarget]) -> dict[str, Any]:
+def job(targets: list[ScrapeTarget]) -> dict[str, Any]:
     return {
         "job_name": "bench",
         "scrape_interval": f"{INTERVAL_S}s",
@@ -146,7 +90,7 @@ def job(targets: list[RotatingTarget]) -> dict[str, Any]:
 
 
 def measure(
-    server: Prometheus, targets: list[RotatingTarget], seconds: float, ctx: Context
+    server: Prometheus, targets: list[ScrapeTarget], seconds: float, ctx: Context
 ) -> dict[str, Any]:
     """Steps 1-5 of the module docstring for one running server."""
     info: dict[str, Any] = {}
@@ -216,7 +160,7 @@ def run_one(
     work = ctx.dir(kind.name)
     server = kind(work / "data", log_dir=work, extra_flags=["--web.enable-lifecycle"])
     with contextlib.ExitStack() as stack:
-        targets = [stack.enter_context(RotatingTarget(bodies_)) for _ in range(TARGETS)]
+        targets = [stack.enter_context(ScrapeTarget(bodies_)) for _ in range(TARGETS)]
         with server:
             return measure(server, targets, seconds, ctx)
 

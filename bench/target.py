@@ -8,7 +8,9 @@ benchmark can wait for the N-th scrape.
 from __future__ import annotations
 
 import gzip
+import itertools
 import threading
+from collections.abc import Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Self
@@ -28,18 +30,24 @@ def exposition(ds: Dataset, column: int = 0) -> bytes:
 
 
 class ScrapeTarget:
-    def __init__(self, body: bytes) -> None:
-        self.body = body
-        self.gzipped = gzip.compress(body, compresslevel=1)
+    """Serves pre-generated bodies on 127.0.0.1, one per request in turn (gzip if asked),
+    so a scraper sees changing values without the server doing any work per scrape."""
+
+    def __init__(self, bodies: bytes | Sequence[bytes]) -> None:
+        self.bodies = [bodies] if isinstance(bodies, bytes) else list(bodies)
+        self.gzipped = [gzip.compress(b, compresslevel=1) for b in self.bodies]
         self.port = free_port()
         self.requests = 0
+        self._next = itertools.count()
         self._lock = threading.Lock()
         target = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
+                with target._lock:
+                    i = next(target._next) % len(target.bodies)
                 gz = "gzip" in self.headers.get("Accept-Encoding", "")
-                payload = target.gzipped if gz else target.body
+                payload = target.gzipped[i] if gz else target.bodies[i]
                 self.send_response(200)
                 self.send_header("Content-Type", "text/plain; version=0.0.4")
                 if gz:
