@@ -42,9 +42,12 @@ def parse_duration(text: object) -> int:
 
 
 def format_duration(ms: int) -> str:
-    """The shortest Prometheus spelling of a duration (``90000`` -> ``1m30s``)."""
+    """The shortest Prometheus spelling of a duration (``90000`` -> ``1m30s``,
+    ``-300000`` -> ``-5m``, as in a negative ``offset``)."""
     if ms == 0:
         return "0s"
+    if ms < 0:
+        return "-" + format_duration(-ms)
     out = []
     for unit, mult in _UNITS_MS:
         n, ms = divmod(ms, mult)

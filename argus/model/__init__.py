@@ -1,5 +1,6 @@
 """Value types every other package speaks: labels, matchers, columnar series, time."""
 
+from argus.model.gofmt import GO_ZERO_TIME, format_rfc3339_ms, go_quote
 from argus.model.labels import METRIC_NAME, Labels, format_go_labels, is_valid_label_name
 from argus.model.matchers import Matcher, MatcherError, MatchType, match_all_metric_names
 from argus.model.series import (
@@ -15,6 +16,7 @@ from argus.model.timestamps import MAX_TIME, MIN_TIME, now_ms
 from argus.model.values import STALE_NAN, STALE_NAN_BITS, is_stale, is_stale_value
 
 __all__ = [
+    "GO_ZERO_TIME",
     "MAX_TIME",
     "METRIC_NAME",
     "MIN_TIME",
@@ -32,6 +34,8 @@ __all__ = [
     "UInt32Array",
     "UInt64Array",
     "format_go_labels",
+    "format_rfc3339_ms",
+    "go_quote",
     "is_stale",
     "is_stale_value",
     "is_valid_label_name",

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 
+from argus.model.gofmt import go_quote
+
 __all__ = ["METRIC_NAME", "Labels", "format_go_labels", "is_valid_label_name"]
 
 METRIC_NAME = "__name__"
@@ -85,4 +87,4 @@ class Labels(tuple[tuple[str, str], ...]):
 
 def format_go_labels(labels: Labels) -> str:
     """Prometheus's Go ``labels.Labels.String()``: ``{a="1", b="2"}``, name included."""
-    return "{" + ", ".join(f"{n}={_quote(v)}" for n, v in labels) + "}"
+    return "{" + ", ".join(f"{n}={go_quote(v)}" for n, v in labels) + "}"

@@ -3,19 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
 from typing import Any
 
-from argus.model import Labels
+from argus.model import Labels, format_rfc3339_ms
 
 __all__ = ["Alert", "rfc3339_ms"]
 
-
-def rfc3339_ms(t_ms: int) -> str:
-    """``2026-01-02T03:04:05.678Z``: UTC, milliseconds, as Go marshals ``time.Time``."""
-    dt = datetime.fromtimestamp(t_ms / 1000, tz=UTC)
-    frac = f".{t_ms % 1000:03d}".rstrip("0").rstrip(".")
-    return dt.strftime("%Y-%m-%dT%H:%M:%S") + frac + "Z"
+rfc3339_ms = format_rfc3339_ms
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from argus.model import MAX_TIME, MIN_TIME, Int64Array, Labels, Matcher, SeriesSet
+from argus.model import Int64Array, Labels, Matcher, SeriesSet
 from argus.storage.merge import Part, merge_parts
 from argus.tsdb.block import Block
 from argus.tsdb.head import Head, HeadSnapshot
@@ -138,10 +138,6 @@ class DBQuerier:
         if not self._closed:
             self._closed = True
             self._release()
-
-
-def full_range() -> tuple[int, int]:
-    return MIN_TIME, MAX_TIME
 
 
 def _head_overlaps(head: Head, mint: int, maxt: int) -> bool:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from typing import Any
 
 import numpy as np
 
+from argus.model import GO_ZERO_TIME, format_rfc3339_ms
 from argus.rules import Alert, AlertingRule, RuleManager
 
 __all__ = ["alerts_document", "rule_groups_document"]
@@ -16,10 +16,7 @@ JSONDoc = dict[str, Any]
 
 
 def _time(ms: int) -> str:
-    if ms <= 0:
-        return "0001-01-01T00:00:00Z"
-    t = dt.datetime.fromtimestamp(ms / 1000, tz=dt.UTC)
-    return t.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return format_rfc3339_ms(ms) if ms > 0 else GO_ZERO_TIME
 
 
 def _go_exponent(v: float) -> str:

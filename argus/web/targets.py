@@ -6,10 +6,10 @@ Shapes follow Prometheus's JSON; each active target also carries Argus's
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from argus.config import format_duration
+from argus.model import GO_ZERO_TIME, format_rfc3339_ms
 from argus.scrape import ScrapeManager
 
 __all__ = ["metadata_document", "target_metadata_document", "targets_document"]
@@ -18,10 +18,7 @@ JSONDoc = dict[str, Any]
 
 
 def _rfc3339(ms: int) -> str:
-    if ms <= 0:
-        return "0001-01-01T00:00:00Z"
-    t = dt.datetime.fromtimestamp(ms / 1000, tz=dt.UTC)
-    return t.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return format_rfc3339_ms(ms) if ms > 0 else GO_ZERO_TIME
 
 
 def targets_document(manager: ScrapeManager) -> JSONDoc:

@@ -14,7 +14,8 @@ import re
 
 import numpy as np
 
-from argus.model import METRIC_NAME, MatchType
+from argus.config.units import format_duration
+from argus.model import METRIC_NAME, MatchType, go_quote
 from argus.promql.parser.ast import (
     AggregateExpr,
     AtModifier,
@@ -33,65 +34,11 @@ from argus.promql.parser.ast import (
 
 __all__ = ["format_duration", "format_expr"]
 
-_UNITS = (
-    ("y", 365 * 86_400_000),
-    ("w", 7 * 86_400_000),
-    ("d", 86_400_000),
-    ("h", 3_600_000),
-    ("m", 60_000),
-    ("s", 1000),
-    ("ms", 1),
-)
-
-
-def format_duration(ms: int) -> str:
-    """Prometheus duration notation: ``90000`` -> ``1m30s``; ``0`` -> ``0s``."""
-    if ms == 0:
-        return "0s"
-    sign = "-" if ms < 0 else ""
-    ms = abs(ms)
-    parts = []
-    for unit, size in _UNITS:
-        if ms >= size:
-            parts.append(f"{ms // size}{unit}")
-            ms %= size
-    return sign + "".join(parts)
-
-
 _LEGACY_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
-_ESCAPES = {
-    "\a": "\\a",
-    "\b": "\\b",
-    "\f": "\\f",
-    "\n": "\\n",
-    "\r": "\\r",
-    "\t": "\\t",
-    "\v": "\\v",
-    "\\": "\\\\",
-    '"': '\\"',
-}
-
-
-def _quote(s: str) -> str:
-    """Go's ``strconv.Quote``: escapes, ``\\xNN``/``\\uNNNN`` for unprintable runes."""
-    out = []
-    for ch in s:
-        esc = _ESCAPES.get(ch)
-        if esc is not None:
-            out.append(esc)
-        elif ch.isprintable() or ch == " ":
-            out.append(ch)
-        elif ord(ch) < 0x80:
-            out.append(f"\\x{ord(ch):02x}")
-        elif ord(ch) < 0x10000:
-            out.append(f"\\u{ord(ch):04x}")
-        else:
-            out.append(f"\\U{ord(ch):08x}")
-    return '"' + "".join(out) + '"'
 
 
 def _label_name(name: str) -> str:
-    return name if _LEGACY_NAME.fullmatch(name) else _quote(name)
+    return name if _LEGACY_NAME.fullmatch(name) else go_quote(name)
 
 
 def _label_list(names: tuple[str, ...]) -> str:
@@ -125,7 +72,7 @@ def _selector(vs: VectorSelector, range_ms: int | None = None) -> str:
         is_name = m.name == METRIC_NAME and m.type is MatchType.EQUAL
         if vs.name is not None and is_name and m.value == vs.name and m.value:
             continue
-        terms.append(f"{_label_name(m.name)}{m.type.value}{_quote(m.value)}")
+        terms.append(f"{_label_name(m.name)}{m.type.value}{go_quote(m.value)}")
     out = vs.name or ""
     if terms:
         # Prometheus sorts the matcher strings and joins them without a space.
@@ -155,7 +102,7 @@ def format_expr(expr: Expr) -> str:
         case NumberLiteral():
             return _number(expr.value)
         case StringLiteral():
-            return _quote(expr.value)
+            return go_quote(expr.value)
         case VectorSelector():
             return _selector(expr)
         case MatrixSelector():

@@ -16,6 +16,8 @@ import re
 from decimal import Decimal
 from typing import Any
 
+from argus.model import go_quote
+
 __all__ = ["go_quote", "go_sprint", "go_sprintf", "go_str", "go_type_name", "shortest_g"]
 
 _VERB = re.compile(r"%([-+# 0]*)(\d+|\*)?(?:\.(\d*|\*))?([a-zA-Z%])")
@@ -107,28 +109,6 @@ def go_str(v: Any) -> str:
     if isinstance(v, list):
         return "[" + " ".join(go_str(x) for x in v) + "]"
     return str(v)
-
-
-def go_quote(s: str) -> str:
-    """``strconv.Quote``: double quotes, Go escapes, printable Unicode kept."""
-    out = ['"']
-    for ch in s:
-        if ch in '"\\':
-            out.append("\\" + ch)
-        elif ch == "\n":
-            out.append("\\n")
-        elif ch == "\t":
-            out.append("\\t")
-        elif ch == "\r":
-            out.append("\\r")
-        elif ch.isprintable():
-            out.append(ch)
-        elif ord(ch) < 0x10000:
-            out.append(f"\\x{ord(ch):02x}" if ord(ch) < 0x80 else f"\\u{ord(ch):04x}")
-        else:
-            out.append(f"\\U{ord(ch):08x}")
-    out.append('"')
-    return "".join(out)
 
 
 def go_sprint(args: list[Any]) -> str:

@@ -21,7 +21,7 @@ import numpy as np
 import yaml
 
 from argus.config import format_duration, parse_duration
-from argus.model import Labels, format_go_labels
+from argus.model import Labels, format_go_labels, go_quote
 from argus.promql import Engine, PromQLError, Scalar, Vector
 from argus.rules.alerting import AlertingRule, AlertState
 from argus.rules.build import build_group
@@ -303,7 +303,7 @@ class _Run:
     def _expr_tests(engine: Engine, tg: _TestGroup) -> list[str]:
         errors: list[str] = []
         for expr, t, exp_samples in tg.expr_tests:
-            head = f"    expr: {_go_quote(expr)}, time: {format_duration(t)}"
+            head = f"    expr: {go_quote(expr)}, time: {format_duration(t)}"
             try:
                 value = engine.instant(expr, t).value
             except PromQLError as exc:
@@ -332,12 +332,6 @@ class _Run:
                     f"        got: {_samples_string(got)}"
                 )
         return errors
-
-
-def _go_quote(s: str) -> str:
-    from argus.rules.template import go_sprintf
-
-    return go_sprintf("%q", [s])
 
 
 def run_test_file(path: str) -> list[str]:

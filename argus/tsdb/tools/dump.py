@@ -18,19 +18,14 @@ from typing import BinaryIO
 
 import numpy as np
 
-from argus.model import MAX_TIME, MIN_TIME, Labels, SeriesSet
+from argus.model import MAX_TIME, MIN_TIME, SeriesSet, format_go_labels
 from argus.tsdb.tools.batches import iter_series_batches, open_read_only
-from argus.tsdb.tools.goformat import format_go_floats, go_quote
+from argus.tsdb.tools.goformat import format_go_floats
 from argus.tsdb.tools.selector import DEFAULT_MATCH, parse_selector
 
-__all__ = ["dump", "format_go_labels_quoted", "format_series_set"]
+__all__ = ["dump", "format_series_set"]
 
 SLICE_SAMPLES = 1 << 18
-
-
-def format_go_labels_quoted(labels: Labels) -> str:
-    """Go's ``labels.Labels.String()``: ``{a="1", b="2"}`` with ``strconv.Quote``d values."""
-    return "{" + ", ".join(f"{n}={go_quote(v)}" for n, v in labels) + "}"
 
 
 def format_series_set(series: SeriesSet, *, slice_samples: int = SLICE_SAMPLES) -> list[bytes]:
@@ -38,9 +33,7 @@ def format_series_set(series: SeriesSet, *, slice_samples: int = SLICE_SAMPLES) 
     n = series.num_samples
     if n == 0:
         return []
-    prefixes = np.array(
-        [format_go_labels_quoted(lset) + " " for lset in series.labels], dtype=object
-    )
+    prefixes = np.array([format_go_labels(lset) + " " for lset in series.labels], dtype=object)
     per_sample = np.repeat(prefixes, series.counts())
     chunks = []
     for a in range(0, n, slice_samples):

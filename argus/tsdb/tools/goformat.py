@@ -12,7 +12,7 @@ need the same bytes. The formats come from Go's standard library:
   range need rewriting. Integers below 1e16 are printed from ``int`` directly: their
   shortest digits are their own digits (the float spacing there is at most 2, so no
   shorter decimal lies within half a spacing).
-- :func:`go_quote`: ``strconv.Quote``, used by ``labels.Labels.String()``.
+- ``go_quote`` (``strconv.Quote``) is re-exported from :mod:`argus.model.gofmt`.
 - :func:`format_go_duration`: ``time.Duration.String()`` (``1h59m45.001s``).
 - :func:`format_base2_bytes`: ``units.Base2Bytes.String()`` (``1KiB512B``).
 - :func:`format_go_time_utc`: ``time.Unix(s, 0).UTC().String()``.
@@ -25,7 +25,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from argus.model import Float64Array
+from argus.model import Float64Array, go_quote
 
 __all__ = [
     "format_base2_bytes",
@@ -105,47 +105,6 @@ def format_go_floats(values: Float64Array | Sequence[float]) -> list[str]:
         out[idx] = list(map(_from_repr, map(repr, v[idx].tolist())))
     result: list[str] = out.tolist()
     return result
-
-
-def go_quote(value: str) -> str:
-    """Go's ``strconv.Quote``: ``"…"`` with Go escapes for non-printable runes."""
-    if value.isascii() and value.isprintable() and '"' not in value and "\\" not in value:
-        return '"' + value + '"'
-    out = ['"']
-    for ch in value:
-        if ch == '"' or ch == "\\":
-            out.append("\\" + ch)
-        elif ch.isprintable():
-            out.append(ch)
-        else:
-            out.append(_go_escape(ch))
-    out.append('"')
-    return "".join(out)
-
-
-_C_ESCAPES = {
-    "\a": "\\a",
-    "\b": "\\b",
-    "\f": "\\f",
-    "\n": "\\n",
-    "\r": "\\r",
-    "\t": "\\t",
-    "\v": "\\v",
-}
-
-
-def _go_escape(ch: str) -> str:
-    esc = _C_ESCAPES.get(ch)
-    if esc is not None:
-        return esc
-    cp = ord(ch)
-    if cp < 0x20 or cp == 0x7F:
-        return f"\\x{cp:02x}"
-    if 0xD800 <= cp <= 0xDFFF:  # Lone surrogate: Go would see invalid UTF-8, U+FFFD.
-        return "\\ufffd"
-    if cp < 0x10000:
-        return f"\\u{cp:04x}"
-    return f"\\U{cp:08x}"
 
 
 def format_go_duration(ms: int) -> str:

@@ -8,8 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from argus.model import Labels, SeriesSet
-from argus.tsdb.tools.dump import dump, format_go_labels_quoted, format_series_set
+from argus.model import Labels, SeriesSet, format_go_labels
+from argus.tsdb.tools.dump import dump, format_series_set
 
 EXPECTED = [
     '{__name__="http_requests_total", job="api", path="/q \\"x\\"\\\\ttab"} 1.234567e+06 '
@@ -49,7 +49,7 @@ def test_dump_match_and_time_range(backfilled_db):
 
 def test_labels_use_go_quote():
     lset = Labels.of(__name__="x", a="tab\there", b="é")
-    assert format_go_labels_quoted(lset) == '{__name__="x", a="tab\\there", b="é"}'
+    assert format_go_labels(lset) == '{__name__="x", a="tab\\there", b="é"}'
 
 
 def test_format_in_slices():
