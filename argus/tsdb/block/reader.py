@@ -189,23 +189,12 @@ class Block:
             return z, np.zeros(1, dtype=np.int64), z, np.zeros(0, dtype=np.float64)
         ps = self._cols["payload_series"]
         po = self._cols["payload_off"]
-        groups = np.searchsorted(ps, ids, side="right") - 1
-        bounds = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1], True])
-        ts_parts, val_parts, cnt_parts = [], [], []
-        for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
-            g = int(groups[a])
-            payload = self._mmap[int(po[g]) : int(po[g + 1])]
-            local = ids[a:b] - int(ps[g])
-            try:
-                off, t, v = chunkenc.decode_chunks(payload, local)
-            except CorruptionError as exc:
-                raise CorruptionError(f"{self.dir}/samples: payload {g}: {exc}") from exc
-            ts_parts.append(t)
-            val_parts.append(v)
-            cnt_parts.append(np.diff(off))
-        counts = np.concatenate(cnt_parts)
-        ts = np.concatenate(ts_parts)
-        values = np.concatenate(val_parts)
+        try:
+            counts, ts, values = chunkenc.gather_chunks(
+                lambda g: self._mmap[int(po[g]) : int(po[g + 1])], ps, ids
+            )
+        except CorruptionError as exc:
+            raise CorruptionError(f"{self.dir}/samples: {exc}") from exc
         keep = (ts >= mint) & (ts <= maxt)
         if self.tombstones:
             rows = np.repeat(np.arange(len(ids)), counts)

@@ -10,6 +10,15 @@ measurements that chose this scheme over Prometheus's Gorilla chunks and Parquet
 
 from argus.tsdb.chunkenc.codec import decode, decode_chunks, encode, payload_info
 from argus.tsdb.chunkenc.errors import CodecError
+from argus.tsdb.chunkenc.gather import gather_chunks
 from argus.tsdb.chunkenc.payload import PayloadInfo
 
-__all__ = ["CodecError", "PayloadInfo", "decode", "decode_chunks", "encode", "payload_info"]
+__all__ = [
+    "CodecError",
+    "PayloadInfo",
+    "decode",
+    "decode_chunks",
+    "encode",
+    "gather_chunks",
+    "payload_info",
+]

@@ -50,19 +50,9 @@ class HeadSegment:
         pos = pos[ok]
         if not len(pos):
             return _empty()
-        groups = np.searchsorted(self.group_starts, pos, side="right") - 1
-        ts_parts, val_parts, cnt_parts = [], [], []
-        bounds = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
-        for a, b in zip(bounds, np.append(bounds[1:], len(pos)), strict=True):
-            g = int(groups[a])
-            local = pos[a:b] - self.group_starts[g]
-            off, t, v = chunkenc.decode_chunks(self.payloads[g], local)
-            ts_parts.append(t)
-            val_parts.append(v)
-            cnt_parts.append(np.diff(off))
-        counts = np.concatenate(cnt_parts)
-        ts = np.concatenate(ts_parts)
-        values = np.concatenate(val_parts)
+        counts, ts, values = chunkenc.gather_chunks(
+            self.payloads.__getitem__, self.group_starts, pos
+        )
         sel_refs = refs[pos]
         if mint > self.mint or maxt < self.maxt:
             return _time_filter(sel_refs, counts, ts, values, mint, maxt)

@@ -11,6 +11,7 @@ def test_public_surface():
         "decode",
         "decode_chunks",
         "encode",
+        "gather_chunks",
         "payload_info",
     ]
     for name in chunkenc.__all__:

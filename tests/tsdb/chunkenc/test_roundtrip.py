@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -146,3 +148,35 @@ def test_decode_chunks_rejects_bad_ids(ids):
     payload = chunkenc.encode(*CASES["empty-chunks-between"])
     with pytest.raises(ValueError, match="chunk ids"):
         chunkenc.decode_chunks(payload, np.array(ids, dtype=np.int64))
+
+
+def test_gather_chunks_reads_across_payloads_in_order():
+    from argus.tsdb.chunkenc import encode, gather_chunks
+
+    rng = np.random.default_rng(9)
+    counts = rng.integers(1, 20, 30)
+    offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    ts = np.concatenate([np.arange(c, dtype=np.int64) * 1000 for c in counts])
+    values = rng.random(len(ts))
+    first = np.array([0, 10, 25, 30], dtype=np.int64)  # three payloads of 10, 15, 5 chunks
+    payloads = [
+        encode(
+            offsets[a : b + 1] - offsets[a],
+            ts[offsets[a] : offsets[b]],
+            values[offsets[a] : offsets[b]],
+        )
+        for a, b in itertools.pairwise(first)
+    ]
+    fetched: list[int] = []
+
+    def payload(g: int) -> bytes:
+        fetched.append(g)
+        return payloads[g]
+
+    want = np.array([1, 9, 26, 29], dtype=np.int64)
+    got_counts, got_ts, got_values = gather_chunks(payload, first, want)
+    assert fetched == [0, 2]  # the middle payload holds none of them and is not read
+    assert got_counts.tolist() == counts[want].tolist()
+    idx = np.concatenate([np.arange(offsets[i], offsets[i + 1]) for i in want])
+    assert np.array_equal(got_ts, ts[idx])
+    assert np.array_equal(got_values.view(np.uint64), values[idx].view(np.uint64))
