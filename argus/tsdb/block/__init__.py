@@ -2,7 +2,12 @@
 
 from argus.tsdb.block.meta import FORMAT_VERSION, BlockMeta, new_ulid, read_meta, write_meta
 from argus.tsdb.block.reader import Block
-from argus.tsdb.block.tombstones import Tombstones, read_tombstones, write_tombstones
+from argus.tsdb.block.tombstones import (
+    Tombstones,
+    read_tombstones,
+    tombstone_mask,
+    write_tombstones,
+)
 from argus.tsdb.block.writer import TMP_SUFFIX, fsync_dir, write_block, write_blocks
 
 __all__ = [
@@ -15,6 +20,7 @@ __all__ = [
     "new_ulid",
     "read_meta",
     "read_tombstones",
+    "tombstone_mask",
     "write_block",
     "write_blocks",
     "write_meta",

@@ -22,7 +22,7 @@ from argus.storage import CorruptionError
 from argus.tsdb import chunkenc
 from argus.tsdb.block.columns import read_columns
 from argus.tsdb.block.meta import BlockMeta, read_meta
-from argus.tsdb.block.tombstones import Tombstones, read_tombstones
+from argus.tsdb.block.tombstones import Tombstones, read_tombstones, tombstone_mask
 from argus.tsdb.block.writer import SAMPLES_MAGIC
 from argus.tsdb.index import select_postings
 
@@ -197,11 +197,11 @@ class Block:
             raise CorruptionError(f"{self.dir}/samples: {exc}") from exc
         keep = (ts >= mint) & (ts <= maxt)
         if self.tombstones:
-            rows = np.repeat(np.arange(len(ids)), counts)
-            for i, sid in enumerate(ids.tolist()):
-                for lo, hi in self.tombstones.get(sid, ()):
-                    sel = rows == i
-                    keep[sel] &= (ts[sel] < lo) | (ts[sel] > hi)
+            offsets = np.zeros(len(ids) + 1, dtype=np.int64)
+            np.cumsum(counts, out=offsets[1:])
+            deleted = tombstone_mask(ids, offsets, ts, self.tombstones)
+            if deleted is not None:
+                keep &= deleted
         if not keep.all():
             rows = np.repeat(np.arange(len(ids)), counts)
             counts = np.bincount(rows[keep], minlength=len(ids)).astype(np.int64)

@@ -11,9 +11,12 @@ import json
 import os
 from pathlib import Path
 
+import numpy as np
+
+from argus.model import BoolArray, Int64Array
 from argus.storage import CorruptionError
 
-__all__ = ["Tombstones", "read_tombstones", "write_tombstones"]
+__all__ = ["Tombstones", "read_tombstones", "tombstone_mask", "write_tombstones"]
 
 Tombstones = dict[int, list[tuple[int, int]]]
 
@@ -41,3 +44,22 @@ def write_tombstones(directory: Path, tombstones: Tombstones) -> None:
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)
+
+
+def tombstone_mask(
+    ids: Int64Array, offsets: Int64Array, ts: Int64Array, tombstones: Tombstones
+) -> BoolArray | None:
+    """Which samples of a CSR set survive the tombstones of its series ``ids``; None when
+    no interval touches them. Loops over tombstoned series only, slicing by offsets."""
+    keep: BoolArray | None = None
+    for i, sid in enumerate(ids.tolist()):
+        intervals = tombstones.get(sid)
+        if not intervals:
+            continue
+        if keep is None:
+            keep = np.ones(len(ts), dtype=bool)
+        a, b = int(offsets[i]), int(offsets[i + 1])
+        seg = ts[a:b]
+        for lo, hi in intervals:
+            keep[a:b] &= (seg < lo) | (seg > hi)
+    return keep

@@ -25,6 +25,7 @@ from pyroaring import BitMap
 from argus.model import MAX_TIME, MIN_TIME, Float64Array, Int64Array, Labels, Matcher
 from argus.storage import AppendResult, RejectReason, StorageError
 from argus.storage.merge import Part, merge_parts
+from argus.tsdb.block.tombstones import tombstone_mask
 from argus.tsdb.head.segment import HeadSegment, build_segment
 from argus.tsdb.head.series import HeadSeries
 from argus.tsdb.head.tail import Tail, TailView
@@ -117,18 +118,8 @@ def apply_tombstones(
     tombstones: dict[int, list[tuple[int, int]]],
 ) -> tuple[Int64Array, Int64Array, Float64Array]:
     """Drop samples inside deleted intervals. Loops over tombstoned series only."""
-    keep = np.ones(len(ts), dtype=bool)
-    hit = False
-    for i, sid in enumerate(ids.tolist()):
-        intervals = tombstones.get(sid)
-        if not intervals:
-            continue
-        a, b = int(offsets[i]), int(offsets[i + 1])
-        seg = ts[a:b]
-        for lo, hi in intervals:
-            keep[a:b] &= (seg < lo) | (seg > hi)
-        hit = True
-    if not hit:
+    keep = tombstone_mask(ids, offsets, ts, tombstones)
+    if keep is None:
         return offsets, ts, values
     rows = np.repeat(np.arange(len(ids)), np.diff(offsets))
     counts = np.bincount(rows[keep], minlength=len(ids))
