@@ -14,8 +14,15 @@ A scrape, step by step (Prometheus's ``scrapeLoop``):
 
 A failed scrape (any :class:`~argus.scrape.errors.ScrapeError`, a parse error, a full
 bulkhead) rolls back its samples and writes ``up 0`` plus staleness markers for every
-series of the last good scrape, as Prometheus does. Stopping a loop (target gone)
-writes staleness markers for its series and its synthetic series.
+series of the last good scrape, as Prometheus does.
+
+A target that goes away (``stop()``) has its series and synthetic series marked stale
+the way Prometheus's ``endOfRunStaleness`` does it: the markers carry the time of the
+scrape that would have come next, and are written only after two more intervals plus
+10 %, so a target that comes back meanwhile (a reload that restarts its job, a flapping
+discovery source) takes the series over (:meth:`ScrapeLoop.take_over`) without a gap.
+Shutting the server down writes no markers (:meth:`ScrapeLoop.cancel_end_of_run`): after
+a restart the series carry on where they were.
 
 Steady-state cost per line is the parser's dict lookup and float conversion plus
 NumPy work per scrape; nothing here loops over samples in Python.
@@ -119,6 +126,8 @@ class ScrapeLoop:
         self._report_refs: Int64Array | None = None
         self._iteration = 0
         self._task: asyncio.Task[None] | None = None
+        self._next_at = 0.0
+        self.end_of_run: asyncio.Task[None] | None = None
         self.metadata: dict[str, Metadata] = {}
         self.last: ScrapeReport | None = None
         self.failures_by_kind: dict[str, int] = {}
@@ -143,6 +152,7 @@ class ScrapeLoop:
         wait_ms = (offset_ms - self._clock_ms() % interval_ms) % interval_ms
         next_at = loop.time() + wait_ms / 1000
         while True:
+            self._next_at = next_at
             await asyncio.sleep(max(0.0, next_at - loop.time()))
             try:
                 await self.scrape_once()
@@ -156,14 +166,42 @@ class ScrapeLoop:
                 next_at += ((now - next_at) // interval + 1) * interval
 
     async def stop(self, *, write_staleness: bool = True) -> None:
-        """Stop scraping; mark the target's series stale (the target went away)."""
+        """Stop scraping; unless told not to, schedule the end-of-run staleness markers."""
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
-        if write_staleness:
-            self._end_of_run_staleness()
+        if write_staleness and self.end_of_run is None and self.last is not None:
+            self.end_of_run = asyncio.create_task(
+                self._end_of_run_later(), name=f"end of run {self.target.url}"
+            )
+
+    def take_over(self, old: ScrapeLoop) -> None:
+        """Continue ``old``'s series: its pending markers are dropped, its last scrape's
+        series become this loop's, so the next scrape marks only what really vanished."""
+        old.cancel_end_of_run()
+        if not len(self._prev_refs):
+            self._prev_refs = old._prev_refs
+
+    def cancel_end_of_run(self) -> None:
+        """Drop pending end-of-run markers (shutdown, or a new loop took the series over)."""
+        if self.end_of_run is not None:
+            self.end_of_run.cancel()
+
+    async def _end_of_run_later(self) -> None:
+        loop = asyncio.get_running_loop()
+        interval = self.target.interval_ms / 1000
+        next_at = self._next_at
+        if next_at <= loop.time():
+            next_at += ((loop.time() - next_at) // interval + 1) * interval
+        await asyncio.sleep(next_at - loop.time())
+        stale_ts = self._clock_ms()
+        await asyncio.sleep(interval * 1.1)
+        try:
+            self._end_of_run_staleness(stale_ts)
+        except Exception:  # A storage fault must not escape a background task.
+            log.exception("end-of-run staleness markers for %s failed", self.target.url)
 
     # -- one scrape --------------------------------------------------------------------
 
@@ -381,14 +419,13 @@ class ScrapeLoop:
     def _append_stale(app: Appender, refs: Int64Array, ts: int) -> None:
         app.append(refs, np.full(len(refs), ts, dtype=np.int64), np.full(len(refs), STALE_NAN))
 
-    def _end_of_run_staleness(self) -> None:
+    def _end_of_run_staleness(self, ts: int) -> None:
         refs = self._prev_refs
         if self._report_refs is not None:
             refs = np.concatenate([refs, self._report_refs])
         if not len(refs):
             return
         # Strictly after the last scrape: a marker at the same time would be a duplicate.
-        ts = self._clock_ms()
         if self.last is not None:
             ts = max(ts, self.last.timestamp_ms + 1)
         app = self.appendable.appender()

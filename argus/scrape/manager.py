@@ -141,7 +141,7 @@ class _Pool:
         else:
             self.error = ""
         for labels in [k for k in self.loops if k not in wanted]:
-            await self.loops.pop(labels).stop()
+            await self.manager.retire(self.cfg.job_name, labels, self.loops.pop(labels))
             self.breakers.pop(labels, None)
         for labels, target in wanted.items():
             if labels in self.loops:
@@ -159,18 +159,25 @@ class _Pool:
                 clock_ms=self.manager.clock_ms,
                 offset_seed=self.manager.options.offset_seed,
             )
+            retired = self.manager.retired.pop((self.cfg.job_name, labels), None)
+            if retired is not None:
+                loop.take_over(retired)
             self.loops[labels] = loop
             loop.start()
 
-    async def stop(self) -> None:
+    async def stop(self, *, shutdown: bool = False) -> None:
+        """Stop discovery and loops; loops retire (end-of-run markers) unless shutting down."""
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks.clear()
-        for loop in self.loops.values():
-            await loop.stop()
+        for labels, loop in self.loops.items():
+            if shutdown:
+                await loop.stop(write_staleness=False)
+            else:
+                await self.manager.retire(self.cfg.job_name, labels, loop)
         self.loops.clear()
         await self.client.close()
 
@@ -192,6 +199,9 @@ class ScrapeManager:
         self.clock_ms = clock_ms
         self.bulkhead = Bulkhead(self.options.max_concurrent_scrapes, "global")
         self._pools: dict[str, _Pool] = {}
+        self.retired: dict[tuple[str, Labels], ScrapeLoop] = {}
+        """Stopped loops whose end-of-run markers are pending, by job and target labels:
+        a loop started for the same target meanwhile takes their series over."""
 
     def __repr__(self) -> str:
         return f"ScrapeManager(jobs={sorted(self._pools)})"
@@ -209,11 +219,32 @@ class ScrapeManager:
                 self._pools[name] = pool
                 pool.start()
 
+    async def retire(self, job: str, labels: Labels, loop: ScrapeLoop) -> None:
+        """Stop ``loop`` for a target that went away; its markers follow later."""
+        await loop.stop()
+        if loop.end_of_run is None:
+            return
+        key = (job, labels)
+        self.retired[key] = loop
+
+        def forget(_: asyncio.Task[None]) -> None:
+            if self.retired.get(key) is loop:
+                del self.retired[key]
+
+        loop.end_of_run.add_done_callback(forget)
+
     async def stop(self) -> None:
-        """Stop every job; their targets' series get staleness markers."""
+        """Stop every job at shutdown. No staleness markers (Prometheus writes none
+        either): after a restart the series continue where they were."""
         for pool in self._pools.values():
-            await pool.stop()
+            await pool.stop(shutdown=True)
         self._pools.clear()
+        for loop in list(self.retired.values()):
+            loop.cancel_end_of_run()
+            if loop.end_of_run is not None:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await loop.end_of_run
+        self.retired.clear()
 
     def active_targets(self) -> dict[str, list[ScrapeLoop]]:
         return {name: list(p.loops.values()) for name, p in sorted(self._pools.items())}

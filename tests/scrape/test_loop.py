@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -10,7 +11,7 @@ import numpy as np
 import pytest
 
 from argus.config import load_string
-from argus.model import Labels, Matcher, is_stale
+from argus.model import Labels, Matcher, is_stale, now_ms
 from argus.resilience import BreakerOptions, Bulkhead, CircuitBreaker
 from argus.scrape.client import ScrapeClient
 from argus.scrape.loop import ScrapeLoop
@@ -110,15 +111,66 @@ def test_vanished_series_and_failed_scrape_get_stale_markers(tmp_db):
     run(tmp_db, body)
 
 
-def test_stop_marks_everything_stale(tmp_db):
+FAST = "    scrape_interval: 100ms\n    scrape_timeout: 90ms\n"
+
+
+def test_stop_marks_everything_stale_at_the_next_slot_two_intervals_later(tmp_db):
     async def body(server: TargetServer, db: DB) -> None:
-        loop = make_loop(db, server.address)
+        loop = make_loop(db, server.address, FAST, clock_ms=now_ms)
         await loop.scrape_once()
         await loop.stop()
+        stopped = time.monotonic()
+        assert loop.end_of_run is not None
+        await asyncio.sleep(0.1)
+        # Not yet: a target that comes back within two intervals keeps its series.
+        (points,) = series(db, "up").values()
+        assert not is_stale(np.array([points[-1][1]]))[0]
+        await loop.end_of_run
+        assert time.monotonic() - stopped >= 0.11
         await loop.client.close()
+        assert loop.last is not None
+        last_ts = loop.last.timestamp_ms
         for name in ("up_like", "up", "scrape_duration_seconds"):
             (points,) = series(db, name).values()
-            assert is_stale(np.array([points[-1][1]]))[0], name
+            ts, value = points[-1]
+            assert is_stale(np.array([value]))[0], name
+            # Stamped with the slot the next scrape would have had, not the write time.
+            assert 1 <= ts - last_ts <= 160, (name, ts - last_ts)
+
+    run(tmp_db, body)
+
+
+def test_a_new_loop_takes_the_series_over_and_marks_only_what_vanished(tmp_db):
+    async def body(server: TargetServer, db: DB) -> None:
+        server.expo.body = b"a 1\nb 2\n"
+        old = make_loop(db, server.address, FAST, clock_ms=now_ms)
+        await old.scrape_once()
+        await old.stop()
+        server.expo.body = b"a 1\n"
+        new = make_loop(db, server.address, FAST, clock_ms=now_ms)
+        new.take_over(old)
+        await new.scrape_once()
+        await asyncio.sleep(0.35)  # past the old loop's end of run
+        assert old.end_of_run is not None and old.end_of_run.cancelled()
+        (a_points,) = series(db, "a").values()
+        assert not any(is_stale(np.array([v]))[0] for _, v in a_points)
+        (b_points,) = series(db, "b").values()
+        assert is_stale(np.array([b_points[-1][1]]))[0]
+        assert new.last is not None and b_points[-1][0] == new.last.timestamp_ms
+        await old.client.close()
+        await new.client.close()
+
+    run(tmp_db, body)
+
+
+def test_stop_without_staleness_writes_no_markers(tmp_db):
+    async def body(server: TargetServer, db: DB) -> None:
+        loop = make_loop(db, server.address, FAST)
+        await loop.scrape_once()
+        await loop.stop(write_staleness=False)
+        await loop.client.close()
+        assert loop.end_of_run is None
+        assert values(db, "up") == [1.0]
 
     run(tmp_db, body)
 

@@ -50,10 +50,15 @@ def test_static_targets_scraped_and_removed_target_goes_stale(tmp_db):
             await manager.apply_config(load_string(_config([a.address])))
             await asyncio.sleep(0.05)
             assert len(manager.active_targets()["web"]) == 1
-            # Same job config? No: the target list changed, so the job restarted.
+            # Same job config? No: the target list changed, so the job restarted, and
+            # the new loop for `a` took its series over: `a` never goes stale.
             assert manager.active_targets()["web"][0] is not loops_before[0]
+            await asyncio.sleep(0.3)  # next slot + one interval + 10 %
             gone = up_values(tmp_db)[b.address]
             assert is_stale(np.array([gone[-1]]))[0]
+            kept = up_values(tmp_db)[a.address]
+            assert not is_stale(np.array(kept)).any()
+            assert manager.retired == {}
 
             text = manager.metrics_text()
             names = {f.name for f in text_string_to_metric_families(text)}
@@ -129,5 +134,40 @@ def test_a_bad_target_does_not_affect_a_good_one(tmp_db):
             assert ups[good.address][:2] == [1.0, 1.0]
             assert ups[bad.address][:2] == [0.0, 0.0]
             assert 'argus_scrape_failures_total{job="web",kind="parse"}' in text
+
+    asyncio.run(main())
+
+
+def test_shutdown_writes_no_staleness_markers(tmp_db):
+    async def main() -> None:
+        async with TargetServer() as a:
+            manager = ScrapeManager(tmp_db)
+            await manager.apply_config(load_string(_config([a.address])))
+            await asyncio.sleep(0.25)
+            await manager.stop()
+            await asyncio.sleep(0.3)
+            ups = up_values(tmp_db)[a.address]
+            assert ups and not is_stale(np.array(ups)).any()
+
+    asyncio.run(main())
+
+
+def test_target_back_within_two_intervals_keeps_its_series(tmp_db):
+    async def main() -> None:
+        async with TargetServer() as a, TargetServer() as b:
+            manager = ScrapeManager(tmp_db)
+            await manager.apply_config(load_string(_config([a.address, b.address])))
+            await asyncio.sleep(0.25)
+            await manager.apply_config(load_string(_config([a.address])))
+            await asyncio.sleep(0.05)
+            (((_, labels), old_b),) = manager.retired.items()
+            assert labels.get("instance") == b.address
+            await manager.apply_config(load_string(_config([a.address, b.address])))
+            await asyncio.sleep(0.35)
+            # The new loop took b's series over: the pending markers were dropped.
+            assert old_b.end_of_run is not None and old_b.end_of_run.cancelled()
+            for values in up_values(tmp_db).values():
+                assert not is_stale(np.array(values)).any()
+            await manager.stop()
 
     asyncio.run(main())
