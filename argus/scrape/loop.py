@@ -351,6 +351,7 @@ class ScrapeLoop:
         keep_labels: list[Labels] = []
         for sid in ids.tolist():
             scraped = self.cache.labels[sid]
+            assert scraped is not None, "a released series is resolved already"
             labels = mutate_sample_labels(
                 scraped,
                 target_labels,
@@ -365,6 +366,7 @@ class ScrapeLoop:
             keep_labels.append(labels)
         if keep_ids:
             self._refs[np.asarray(keep_ids, dtype=np.int64)] = app.series_refs(keep_labels)
+        self.cache.release(ids)
 
     def _check_limits(self, labels: Labels) -> None:
         cfg = self.target.config

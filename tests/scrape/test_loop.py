@@ -356,3 +356,26 @@ def test_duplicate_series_keep_the_first_and_are_counted(tmp_db):
         assert values(db, "up") == [1.0]
 
     run(tmp_db, body)
+
+
+def test_label_sets_are_released_once_resolved(tmp_db):
+    async def body(server: TargetServer, db: DB) -> None:
+        clock = Clock()
+        loop = make_loop(db, server.address, "    label_limit: 5\n", clock_ms=clock)
+        server.expo.body = b'a{x="1"} 1\nb 2\n'
+        await loop.scrape_once()
+        assert loop.cache.labels == [None, None]
+        clock.now += 15_000
+        server.expo.body = b'a{x="1"} 1\nb 2\nc{x="1",y="2",z="3"} 3\n'
+        report = await loop.scrape_once()
+        assert report.error.startswith("label_limit exceeded"), report.error
+        # The unresolved series keeps its label set for the next attempt.
+        assert loop.cache.labels[2] == Labels.of(__name__="c", x="1", y="2", z="3")
+        clock.now += 15_000
+        server.expo.body = b'a{x="1"} 5\nb 6\nd 7\n'
+        await loop.scrape_once()
+        assert values(db, "a")[-1] == 5.0
+        assert values(db, "d") == [7.0]
+        await loop.client.close()
+
+    run(tmp_db, body)
