@@ -70,22 +70,31 @@ def process(cmd: list[str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
                 proc.wait(timeout=10)
 
 
-@contextlib.contextmanager
-def argus(tmp_path: Path, config: Path, *flags: str, port: int = 0) -> Iterator[str]:
-    """``python -m argus`` on ``config``; yields its base URL once ready."""
-    port = port or free_port()
-    cmd = [
+def argus_command(data: Path, config: Path, port: int, *flags: str) -> list[str]:
+    """The command line of ``python -m argus`` on ``config`` with its data in ``data``."""
+    return [
         sys.executable,
         "-m",
         "argus",
         f"--config.file={config}",
-        f"--storage.tsdb.path={tmp_path / 'argus-data'}",
+        f"--storage.tsdb.path={data}",
         f"--web.listen-address=127.0.0.1:{port}",
         *flags,
     ]
+
+
+def wait_ready(base: str, what: str = "Argus", timeout: float = 30.0) -> None:
+    wait_for(lambda: urllib.request.urlopen(base + "/-/ready", timeout=5).read(), what, timeout)
+
+
+@contextlib.contextmanager
+def argus(tmp_path: Path, config: Path, *flags: str, port: int = 0) -> Iterator[str]:
+    """``python -m argus`` on ``config``; yields its base URL once ready."""
+    port = port or free_port()
+    cmd = argus_command(tmp_path / "argus-data", config, port, *flags)
     with process(cmd, tmp_path / "argus.log"):
         base = f"http://127.0.0.1:{port}"
-        wait_for(lambda: urllib.request.urlopen(base + "/-/ready", timeout=5).read(), "Argus")
+        wait_ready(base)
         yield base
 
 
