@@ -109,7 +109,7 @@ def test_matcher_sets() -> None:
         parse_matcher_sets(['{a=~".*"}'], 10)
     with pytest.raises(APIError, match="too many"):
         parse_matcher_sets(["up"] * 11, 10)
-    with pytest.raises(APIError, match="not a series selector"):
+    with pytest.raises(APIError, match="1:4: parse error: unexpected <offset>"):
         parse_matcher_sets(["up offset 5m"], 10)
 
 

@@ -55,7 +55,7 @@ BAD = [
     ({}, "no match[] parameter provided"),
     ({"match[]": "up +"}, 'invalid parameter "match[]"'),
     ({"match[]": '{job=""}'}, "at least one non-empty matcher"),
-    ({"match[]": "rate(up[5m])"}, "not a series selector"),
+    ({"match[]": "rate(up[5m])"}, '1:5: parse error: unexpected "("'),
     ({"match[]": "up", "start": "x"}, 'invalid parameter "start"'),
 ]
 

@@ -13,6 +13,15 @@ class PromQLError(Exception):
 
 
 class ParseError(PromQLError, ValueError):
-    """The query text is not valid PromQL (API error type ``bad_data``)."""
+    """The query text is not valid PromQL (API error type ``bad_data``).
+
+    The text reads like Prometheus's, ``1:8: parse error: unexpected <by>``.
+    ``position_range`` is the (start, end) character offsets of the offending part
+    of the query, or None when the error is not about a place in it.
+    """
 
     error_type = "bad_data"
+
+    def __init__(self, message: str, position_range: tuple[int, int] | None = None) -> None:
+        super().__init__(message)
+        self.position_range = position_range

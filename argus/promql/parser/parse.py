@@ -3,13 +3,15 @@
 promql-parser (Rust) parses and type-checks; this module converts its nodes once into
 the frozen dataclasses of :mod:`argus.promql.parser.ast`, turns durations into
 milliseconds, and adds the checks the Rust parser skips (bare ``start()``/``end()``,
-``or`` inside braces, out-of-range durations). Its ``ValueError`` becomes
-:class:`ParseError` here, at the boundary.
+``or`` inside braces, out-of-range durations). When either rejects the query,
+:mod:`argus.promql.parser.diagnose` re-reads it to find the position and Prometheus's
+message, so the :class:`ParseError` raised here reads ``1:8: parse error: ...``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import promql_parser as pp
@@ -31,9 +33,12 @@ from argus.promql.parser.ast import (
     VectorMatching,
     VectorSelector,
 )
+from argus.promql.parser.diagnose import Diagnosis, diagnose, diagnose_selector, negative_at
 from argus.promql.parser.errors import ParseError
+from argus.promql.parser.positions import position_text
+from argus.promql.parser.signatures import SIGNATURES
 
-__all__ = ["parse", "value_type"]
+__all__ = ["located_error", "parse", "parse_selector", "value_type"]
 
 _MAX_DURATION_MS = 2**63 // 1_000_000  # Go's time.Duration limit, in ms.
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -57,6 +62,7 @@ _CARDS = {
     "VectorMatchCardinality.ManyToMany": "many-to-many",
 }
 _SET_OPS = frozenset({"and", "or", "unless"})
+_NEGATIVE_AT = re.compile(r"@\s*-")
 
 
 def parse(query: str) -> Expr:
@@ -64,8 +70,51 @@ def parse(query: str) -> Expr:
     try:
         raw = pp.parse(query)
     except ValueError as exc:
-        raise ParseError(f"parse error: {exc}") from exc
-    return _convert(raw)
+        raise located_error(query, str(exc)) from exc
+    if "@" in query and _NEGATIVE_AT.search(query) and (at := negative_at(query)) is not None:
+        where = position_text(query, at)
+        raise ParseError(
+            f"{where}: parse error: @ timestamps before 1970 are not supported", (at, at + 1)
+        )
+    try:
+        return _convert(raw)
+    except ParseError as exc:
+        raise located_error(query, str(exc).removeprefix("parse error: ")) from exc
+
+
+def parse_selector(text: str) -> VectorSelector:
+    """A bare series selector (``match[]``), errors as Prometheus's ``ParseMetricSelector``."""
+    try:
+        expr = parse(text)
+    except ParseError as exc:
+        found = diagnose_selector(text)
+        if found is None:
+            raise
+        raise _error_at(text, found) from exc
+    if isinstance(expr, VectorSelector) and not expr.offset_ms and expr.at is None:
+        return expr
+    found = diagnose_selector(text)
+    if found is None:
+        raise ParseError(f"{position_text(text, 0)}: parse error: not a series selector")
+    raise _error_at(text, found)
+
+
+def located_error(query: str, fallback: str) -> ParseError:
+    """The error Prometheus would give for ``query``, with its ``line:col``.
+
+    ``fallback`` (promql-parser's or our own message) is used, at the start of the
+    query, only when the diagnoser finds nothing wrong, i.e. where promql-parser
+    rejects something Prometheus accepts.
+    """
+    found = diagnose(query)
+    if found is None:
+        return ParseError(f"{position_text(query, 0)}: parse error: {fallback}", (0, len(query)))
+    return _error_at(query, found)
+
+
+def _error_at(query: str, found: Diagnosis) -> ParseError:
+    where = position_text(query, found.pos)
+    return ParseError(f"{where}: parse error: {found.message}", (found.pos, found.end))
 
 
 def _ms(td: dt.timedelta | None) -> int:
@@ -85,7 +134,14 @@ def _at(raw: Any) -> AtModifier | None:
         return AtModifier("start")
     if kind.endswith("End"):
         return AtModifier("end")
-    when: dt.datetime = raw.at
+    try:
+        when: dt.datetime = raw.at
+    except BaseException as exc:  # pyo3's PanicException is a BaseException.
+        if not isinstance(exc, ValueError) and type(exc).__name__ != "PanicException":
+            raise
+        # promql-parser cannot convert a timestamp before 1970 to Python; parse() catches
+        # the usual spelling (``@ -5``) before it gets here.
+        raise ParseError("parse error: @ timestamps before 1970 are not supported") from None
     delta = when - _EPOCH
     return AtModifier(
         "at", (delta.days * 86_400 + delta.seconds) * 1000 + delta.microseconds // 1000
@@ -144,6 +200,8 @@ def _convert(raw: Any) -> Expr:
         return SubqueryExpr(_convert(raw.expr), _ms(raw.range), step, _ms(raw.offset), _at(raw.at))
     if isinstance(raw, pp.Call):
         name = raw.func.name
+        if name not in SIGNATURES:  # promql-parser takes bare start() and end() for calls.
+            raise ParseError(f"parse error: unknown function with name {name!r}")
         args = tuple(_convert(a) for a in raw.args)
         return Call(name, args, _VALUE_TYPES[str(raw.func.return_type)])
     if isinstance(raw, pp.AggregateExpr):

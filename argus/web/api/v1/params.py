@@ -16,8 +16,8 @@ from collections.abc import Sequence
 from multidict import MultiDictProxy
 
 from argus.model import Matcher
-from argus.promql import ParseError, parse
-from argus.promql.parser.ast import VectorSelector
+from argus.promql import ParseError
+from argus.promql.parser import parse_selector
 from argus.web.api.v1.errors import APIError, bad_data, invalid_param
 
 __all__ = [
@@ -152,10 +152,7 @@ def parse_bool(text: str) -> bool:
 
 def parse_metric_selector(text: str) -> list[Matcher]:
     """One ``match[]`` value: a bare series selector, no offset or ``@``."""
-    expr = parse(text)
-    if not isinstance(expr, VectorSelector) or expr.offset_ms or expr.at is not None:
-        raise ParseError(f"parse error: {text!r} is not a series selector")
-    return list(expr.matchers)
+    return list(parse_selector(text).matchers)
 
 
 def parse_matcher_sets(values: Sequence[str], max_sets: int) -> list[list[Matcher]]:
