@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 ARGS ?=
 
-.PHONY: run test test-all check lint bench system-deps clean
+.PHONY: run test test-all check lint bench system-deps clean ui
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || { \
@@ -16,9 +16,29 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/pip install -q --disable-pip-version-check --no-deps -e .
 	@touch $(STAMP)
 
+# The web UI: npm ci when the lock file changes, npm run build when any input changes.
+# The built assets (argus/web/ui/static) are not committed; the stamp lives inside them,
+# so deleting the build makes the next `make ui` rebuild it.
+UI := web/ui
+UI_STAMP := argus/web/ui/static/.stamp
+UI_DEPS := $(UI)/node_modules/.installed
+UI_SRC := $(UI)/index.html $(UI)/vite.config.ts $(UI)/tsconfig.json $(shell find $(UI)/src -type f 2>/dev/null)
+
+$(UI_DEPS): $(UI)/package.json $(UI)/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { \
+	  echo "npm not found: run 'make system-deps' (installs nodejs npm) or install Node.js >= 20.19"; exit 1; }
+	cd $(UI) && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(UI_STAMP): $(UI_DEPS) $(UI_SRC)
+	cd $(UI) && npm run build --silent
+	@touch $@
+
+ui: $(UI_STAMP)
+
 # The demo services run beside Argus (the embedded config scrapes them) and are
 # stopped by their PID when Argus exits.
-run: $(STAMP)
+run: $(STAMP) ui
 	@$(BIN)/argus demo & demo=$$!; \
 	trap 'kill $$demo 2>/dev/null; wait $$demo 2>/dev/null' EXIT; trap 'exit 130' INT TERM; \
 	$(BIN)/argus $(ARGS)
@@ -27,10 +47,10 @@ run: $(STAMP)
 system-deps:
 	@bash scripts/system-deps.sh
 
-test: $(STAMP) system-deps
+test: $(STAMP) system-deps ui
 	$(BIN)/pytest -q $(ARGS)
 
-test-all: $(STAMP) system-deps
+test-all: $(STAMP) system-deps ui
 	$(BIN)/pytest -q -m '' $(ARGS)
 
 check: $(STAMP)

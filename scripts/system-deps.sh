@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
-# Installs the real peers the e2e tests and benchmarks run against, from Debian's
-# packages. Services are not started: tests start their own processes on 127.0.0.1.
+# Installs the real peers the e2e tests and benchmarks run against, and the web UI's
+# build and browser-test tools, from Debian's packages. Services are not started: tests
+# start their own processes on 127.0.0.1.
 set -euo pipefail
 need=()
 command -v promtool >/dev/null 2>&1 || need+=(prometheus)
 command -v victoria-metrics >/dev/null 2>&1 || need+=(victoria-metrics)
 command -v prometheus-alertmanager >/dev/null 2>&1 || need+=(prometheus-alertmanager)
 command -v prometheus-node-exporter >/dev/null 2>&1 || need+=(prometheus-node-exporter)
+# The web UI: npm builds it (`make ui`; vite needs Node.js >= 20.19), Chromium runs the
+# browser tests. Node.js from another source that brings its own npm is left alone.
+command -v npm >/dev/null 2>&1 || need+=(nodejs npm)
+[ -x /usr/bin/chromium ] || need+=(chromium)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
   echo "system-deps: cannot install ${need[*]} (not root or no apt-get); e2e tests will skip" >&2

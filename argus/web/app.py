@@ -29,6 +29,7 @@ from argus.web.federate import federate
 from argus.web.lifecycle import READY_KEY
 from argus.web.metrics import HTTPMetrics
 from argus.web.options import Sources, WebOptions
+from argus.web.ui import routes as ui_routes
 
 __all__ = ["READY_KEY", "build_app", "handler_args"]
 
@@ -113,4 +114,6 @@ def build_app(sources: Sources, options: WebOptions | None = None) -> web.Applic
     app.router.add_route("GET", "/federate", federate)
     app.router.add_route("GET", "/metrics", metrics)
     app.router.add_route("HEAD", "/metrics", metrics)
+    for method, path, handler in ui_routes():
+        app.router.add_route(method, path, handler)
     return app
