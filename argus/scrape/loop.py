@@ -124,6 +124,7 @@ class ScrapeLoop:
         self._prev_refs: Int64Array = np.zeros(0, dtype=np.int64)
         self._prev_ids: Int64Array | None = None
         self._prev_all_tracked = False
+        self._last_failure = ""
         self._report_refs: Int64Array | None = None
         self._iteration = 0
         self._task: asyncio.Task[None] | None = None
@@ -215,8 +216,10 @@ class ScrapeLoop:
         error: ScrapeError | ParseError | BulkheadFull | None = None
         report: ScrapeReport
         if self.breaker is not None and not self.breaker.allow():
+            # Keep the failure that opened the breaker in view (targets page, API).
+            cause = f" after: {self._last_failure}" if self._last_failure else ""
             error = BreakerOpenError(
-                f"circuit breaker open: next probe in {self.breaker.retry_after():.0f}s"
+                f"circuit breaker open: next probe in {self.breaker.retry_after():.0f}s{cause}"
             )
         else:
             try:
@@ -244,7 +247,11 @@ class ScrapeLoop:
                     self.breaker.record_failure()
                 error = exc
         if error is not None:
+            if not isinstance(error, BreakerOpenError):
+                self._last_failure = str(error)
             report = self._append_failure(error, ts, started)
+        else:
+            self._last_failure = ""
         self.duplicates_total += report.duplicates
         self.rejected_total += report.rejected
         self.last = report

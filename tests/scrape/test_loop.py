@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -292,7 +293,12 @@ def test_open_breaker_skips_fetch_but_records_up_zero(tmp_db):
             clock.now += 1000
         await loop.client.close()
         assert len(server.expo.requests) == 2
-        assert loop.last is not None and loop.last.error.startswith("circuit breaker open")
+        assert loop.last is not None
+        assert re.fullmatch(
+            r"circuit breaker open: next probe in \d+s after: "
+            r"server returned HTTP status 503 Service Unavailable",
+            loop.last.error,
+        ), loop.last.error
         assert values(db, "up") == [0.0, 0.0, 0.0]
         assert loop.failures_by_kind == {"http_status": 2, "breaker_open": 1}
 
