@@ -31,7 +31,12 @@ from argus.tsdb import DB, DBOptions
 from argus.tsdb.metrics import tsdb_metrics
 from argus.web import READY_KEY, HeadInfo, Sources, WebOptions, build_app, handler_args
 from argus.web.rules import alerts_document, rule_groups_document
-from argus.web.targets import metadata_document, target_metadata_document, targets_document
+from argus.web.targets import (
+    metadata_document,
+    scrape_pool_names,
+    target_metadata_document,
+    targets_document,
+)
 
 __all__ = ["parse_listen_address", "run_server"]
 
@@ -190,10 +195,12 @@ async def serve(args: argparse.Namespace) -> None:
         head_info=lambda: _head_info(db),
         admin=_Admin(db),
         targets=lambda: targets_document(scrape),
+        scrape_pools=lambda: scrape_pool_names(scrape),
         metadata=lambda: metadata_document(scrape),
         target_metadata=lambda: target_metadata_document(scrape),
         rule_groups=lambda: rule_groups_document(rules),
         alerts=lambda: alerts_document(rules),
+        alertmanagers=lambda: (notifier.alertmanagers(), notifier.dropped_alertmanagers()),
         config_yaml=lambda: _config_yaml(args.config_file),
         reloaders=(reload,),
         quit=stop.set,

@@ -25,6 +25,8 @@ BENCHMARKS = {
     "select": "bench.selection",
     "query": "bench.query",
     "scrape": "bench.scrape",
+    "api": "bench.api",
+    "rules": "bench.rules",
 }
 
 

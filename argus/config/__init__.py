@@ -13,6 +13,7 @@ from argus.config.schema import (
     RemoteWriteConfig,
     ScrapeConfig,
     StaticConfig,
+    TLSConfig,
 )
 from argus.config.units import format_duration, parse_duration, parse_size
 
@@ -28,6 +29,7 @@ __all__ = [
     "RemoteWriteConfig",
     "ScrapeConfig",
     "StaticConfig",
+    "TLSConfig",
     "format_duration",
     "load_file",
     "load_string",

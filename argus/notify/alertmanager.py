@@ -1,25 +1,41 @@
-"""Alertmanager targets from the ``alerting`` config, and the v2 API client.
+"""Alertmanager targets from discovered groups and the ``alerting`` config, and the v2 client.
 
-A target is ``{scheme}://{address}{path_prefix}/api/v2/alerts``. Targets come from
-``static_configs`` and go through the Alertmanager's ``relabel_configs`` with
-``__address__``, ``__scheme__`` and ``__alerts_path__`` set, as in Prometheus, so a
-config that rewrites them carries over. Only API v2 exists: Alertmanager removed v1.
+Prometheus's rules (``notifier.AlertmanagerFromGroup``): each discovered target starts
+from its own labels (``__address__`` and the provider's ``__meta_*``), gets
+``__scheme__`` (the config's ``scheme``) and ``__alerts_path__`` (``path_prefix`` +
+``/api/v2/alerts``), then the group's labels where the target has none of that name
+(so a group label may override the scheme or path); ``relabel_configs`` run on that,
+and the target is ``{__scheme__}://{__address__}{__alerts_path__}``. A target dropped
+by relabelling is reported by its labels before relabelling. Only API v2 exists:
+Alertmanager removed v1, and the config loader rejects ``api_version: v1``.
 """
 
 from __future__ import annotations
 
 import base64
+import functools
+import posixpath
 import ssl
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import aiohttp
 
-from argus.config import AlertmanagerConfig, HTTPClientConfig
+from argus.config import AlertmanagerConfig, HTTPClientConfig, TLSConfig
+from argus.discovery import TargetGroup, static_groups
 from argus.model import Labels
 from argus.model.relabel import RelabelConfig, relabel
-from argus.notify.errors import SendError
+from argus.notify.errors import NotifyError, SendError
 
-__all__ = ["AlertmanagerTarget", "post_alerts", "targets_from_config"]
+__all__ = [
+    "AlertmanagerTarget",
+    "alertmanager_labels",
+    "alertmanager_url",
+    "post_alerts",
+    "target_for",
+    "targets_from_config",
+]
+
+ALERTS_PATH_LABEL = "__alerts_path__"
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,8 +46,7 @@ class AlertmanagerTarget:
     timeout_s: float = 10.0
     headers: tuple[tuple[str, str], ...] = ()
     alert_relabel_configs: tuple[RelabelConfig, ...] = ()
-    tls_insecure: bool = False
-    ca_file: str = ""
+    tls: TLSConfig = field(default_factory=TLSConfig)
 
     def __repr__(self) -> str:
         return f"AlertmanagerTarget({self.url!r})"
@@ -39,9 +54,27 @@ class AlertmanagerTarget:
     def ssl_context(self) -> ssl.SSLContext | bool:
         if not self.url.startswith("https:"):
             return True
-        if self.tls_insecure:
-            return False
-        return ssl.create_default_context(cafile=self.ca_file or None)
+        return _ssl_context(self.tls)
+
+
+@functools.lru_cache(maxsize=64)
+def _ssl_context(tls: TLSConfig) -> ssl.SSLContext | bool:
+    """The context for one TLS config, built once (loading CA bundles is not cheap)."""
+    if tls.insecure_skip_verify and not (tls.cert_file or tls.key_file):
+        return False
+    ctx = ssl.create_default_context(cafile=tls.ca_file or None, cadata=tls.ca or None)
+    if tls.insecure_skip_verify:
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+    if tls.cert_file:
+        ctx.load_cert_chain(tls.cert_file, tls.key_file or None)
+    versions = {f"TLS1{i}": getattr(ssl.TLSVersion, f"TLSv1_{i}") for i in range(1, 4)}
+    versions["TLS10"] = ssl.TLSVersion.TLSv1
+    if tls.min_version in versions:
+        ctx.minimum_version = versions[tls.min_version]
+    if tls.max_version in versions:
+        ctx.maximum_version = versions[tls.max_version]
+    return ctx
 
 
 def _read(path: str) -> str:
@@ -67,35 +100,64 @@ def _headers(http: HTTPClientConfig) -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
+def _alerts_path(path_prefix: str) -> str:
+    """``path.Join("/", prefix, "/api/v2/alerts")``: cleaned, one leading slash."""
+    return posixpath.normpath(posixpath.join("/", path_prefix.lstrip("/"), "api/v2/alerts"))
+
+
+def alertmanager_url(labels: Labels) -> str:
+    """``{__scheme__}://{__address__}{__alerts_path__}``, as Go's ``url.URL.String``."""
+    path = labels.get(ALERTS_PATH_LABEL)
+    host = labels.get("__address__")
+    if path and not path.startswith("/") and host:
+        path = "/" + path
+    return f"{labels.get('__scheme__')}://{host}{path}"
+
+
+def alertmanager_labels(
+    group: TargetGroup, am: AlertmanagerConfig
+) -> tuple[list[Labels], list[Labels]]:
+    """The group's Alertmanagers after ``relabel_configs``, and the dropped ones before.
+
+    :class:`NotifyError` if a kept address contains a ``/`` (a URL written where a
+    ``host:port`` belongs): Prometheus then rejects the whole group.
+    """
+    active: list[Labels] = []
+    dropped: list[Labels] = []
+    path = _alerts_path(am.path_prefix)
+    for target in group.targets:
+        own = dict(target)
+        lb = {**own, "__scheme__": am.scheme, ALERTS_PATH_LABEL: path}
+        lb.update((name, value) for name, value in group.labels if name not in own)
+        before = Labels(lb.items())
+        after = relabel(before, am.relabel_configs)
+        if after is None:
+            dropped.append(before)
+            continue
+        address = after.get("__address__")
+        if "/" in address:
+            raise NotifyError(f"{address!r} is not a valid hostname")
+        active.append(after)
+    return active, dropped
+
+
+def target_for(labels: Labels, am: AlertmanagerConfig) -> AlertmanagerTarget:
+    """What sending to the Alertmanager ``labels`` describes needs from its config."""
+    return AlertmanagerTarget(
+        url=alertmanager_url(labels),
+        timeout_s=am.timeout / 1000,
+        headers=_headers(am.http),
+        alert_relabel_configs=am.alert_relabel_configs,
+        tls=am.http.tls_config,
+    )
+
+
 def targets_from_config(am: AlertmanagerConfig) -> list[AlertmanagerTarget]:
     """The static targets of one ``alertmanagers`` entry, after ``relabel_configs``."""
-    prefix = "/" + am.path_prefix.strip("/")
-    alerts_path = (prefix.rstrip("/") + "/api/v2/alerts") if prefix != "/" else "/api/v2/alerts"
-    headers = _headers(am.http)
     out: list[AlertmanagerTarget] = []
-    for sc in am.static_configs:
-        for address in sc.targets:
-            lb = {
-                **dict(sc.labels),
-                "__address__": address,
-                "__scheme__": am.scheme,
-                "__alerts_path__": alerts_path,
-            }
-            result = relabel(Labels(lb.items()), am.relabel_configs)
-            if result is None:
-                continue
-            url = f"{result.get('__scheme__')}://{result.get('__address__')}"
-            url += result.get("__alerts_path__")
-            out.append(
-                AlertmanagerTarget(
-                    url=url,
-                    timeout_s=am.timeout / 1000,
-                    headers=headers,
-                    alert_relabel_configs=am.alert_relabel_configs,
-                    tls_insecure=am.http.tls_config.insecure_skip_verify,
-                    ca_file=am.http.tls_config.ca_file,
-                )
-            )
+    for group in static_groups(am.static_configs):
+        active, _ = alertmanager_labels(group, am)
+        out.extend(target_for(lb, am) for lb in active)
     return out
 
 

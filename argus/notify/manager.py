@@ -2,6 +2,8 @@
 
 Flow::
 
+    alertmanagers[] ──static/file/http SD, relabel_configs──▶ AlertmanagerSet per entry
+                                                                  │ (targets by URL)
     send(alerts)  ──external labels, alert_relabel_configs──▶ one queue per Alertmanager
                                                                   │ (bounded, drop oldest)
     per Alertmanager: sender task ── circuit breaker ── POST batch ── retry with backoff
@@ -29,6 +31,7 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import aiohttp
 
@@ -36,7 +39,8 @@ from argus.config import Config
 from argus.model import Labels
 from argus.model.relabel import RelabelConfig, relabel
 from argus.notify.alert import Alert
-from argus.notify.alertmanager import AlertmanagerTarget, post_alerts, targets_from_config
+from argus.notify.alertmanager import AlertmanagerTarget, post_alerts
+from argus.notify.discovery import AlertmanagerSet
 from argus.notify.errors import SendError
 from argus.resilience import BreakerOptions, BreakerSnapshot, CircuitBreaker
 
@@ -65,6 +69,8 @@ class NotifierOptions:
             window=60.0, buckets=6, min_requests=3, error_threshold=0.5, sleep_window=10.0
         )
     )
+    file_sd_poll_interval_s: float = 5.0
+    """How often ``file_sd_configs`` files of Alertmanagers are checked for changes."""
 
 
 @dataclass(slots=True)
@@ -170,6 +176,8 @@ class Notifier:
         self.external_labels = Labels()
         self.relabel_configs: tuple[RelabelConfig, ...] = ()
         self._senders: dict[str, _Sender] = {}
+        self._sets: list[AlertmanagerSet] = []
+        self._manual: list[AlertmanagerTarget] = []
         self._post = post
         self._session: aiohttp.ClientSession | None = None
         self.dropped_total = 0
@@ -180,13 +188,39 @@ class Notifier:
 
     # -- configuration
     def apply_config(self, cfg: Config) -> None:
-        """Take external labels, relabelling and targets; unchanged targets keep queues."""
-        targets = [t for am in cfg.alerting.alertmanagers for t in targets_from_config(am)]
-        self.set_targets(
-            targets,
-            external_labels=cfg.global_.external_labels,
-            relabel_configs=cfg.alerting.alert_relabel_configs,
-        )
+        """Take external labels, relabelling and Alertmanager discovery from ``cfg``.
+
+        Each ``alertmanagers[]`` entry is a discovery set; an entry whose config did
+        not change keeps its set (and its discovered targets) as in Prometheus. Static
+        targets and SD files are read at once; file and HTTP SD then keep updating the
+        targets while the notifier runs. Unchanged targets keep their queues.
+        """
+        base_dir = Path(cfg.source).parent if cfg.source else Path(".")
+        old = self._sets
+        sets: list[AlertmanagerSet] = []
+        for i, am in enumerate(cfg.alerting.alertmanagers):
+            if i < len(old) and old[i].same_config(am, base_dir):
+                sets.append(old[i])
+                continue
+            sets.append(
+                AlertmanagerSet(
+                    am,
+                    base_dir=base_dir,
+                    file_sd_poll_interval=self.options.file_sd_poll_interval_s,
+                    on_change=self._sync,
+                )
+            )
+        for s in old:
+            if not any(s is n for n in sets):
+                s.cancel()
+        self._sets = sets
+        self._manual = []
+        self.external_labels = cfg.global_.external_labels
+        self.relabel_configs = tuple(cfg.alerting.alert_relabel_configs)
+        self._sync()
+        if self._session is not None:
+            for am_set in self._sets:
+                am_set.start()
 
     def set_targets(
         self,
@@ -195,10 +229,22 @@ class Notifier:
         external_labels: Labels | None = None,
         relabel_configs: Sequence[RelabelConfig] = (),
     ) -> None:
+        """Send to exactly ``targets`` (no discovery); for embedding and tests."""
+        for s in self._sets:
+            s.cancel()
+        self._sets = []
+        self._manual = list(targets)
         self.external_labels = external_labels if external_labels is not None else Labels()
         self.relabel_configs = tuple(relabel_configs)
+        self._sync()
+
+    def _sync(self) -> None:
+        """Match the senders to the discovered targets (first of a URL wins)."""
+        targets: dict[str, AlertmanagerTarget] = {}
+        for t in [*self._manual, *(t for s in self._sets for t in s.active)]:
+            targets.setdefault(t.url, t)
         new: dict[str, _Sender] = {}
-        for t in targets:
+        for t in targets.values():
             old = self._senders.get(t.url)
             if old is not None and old.target == t:
                 new[t.url] = old
@@ -211,12 +257,19 @@ class Notifier:
         for url, sender in self._senders.items():
             if new.get(url) is not sender and sender.task is not None:
                 sender.task.cancel()
+        if list(new) != list(self._senders):
+            log.info("Alertmanagers: %s", list(new) or "none")
         self._senders = new
         if self._session is not None:
             self._start_senders()
 
     def alertmanagers(self) -> list[str]:
+        """URLs of the active Alertmanagers."""
         return list(self._senders)
+
+    def dropped_alertmanagers(self) -> list[str]:
+        """URLs (before relabelling) of discovered Alertmanagers that relabelling dropped."""
+        return [url for s in self._sets for url in s.dropped]
 
     # -- sending
     def send(self, alerts: Sequence[Alert]) -> None:
@@ -245,6 +298,8 @@ class Notifier:
         if self._session is None:
             self._session = aiohttp.ClientSession()
         self._start_senders()
+        for am_set in self._sets:
+            am_set.start()
 
     def _start_senders(self) -> None:
         assert self._session is not None
@@ -263,6 +318,8 @@ class Notifier:
 
     async def stop(self, drain_timeout_s: float = 0.0) -> None:
         """Stop senders, after trying to flush queued alerts for up to ``drain_timeout_s``."""
+        for am_set in self._sets:
+            await am_set.stop()
         if drain_timeout_s > 0:
             await self.drain(drain_timeout_s)
         tasks = [s.task for s in self._senders.values() if s.task is not None]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from argus.model import Labels, now_ms
 from argus.rules.alerting import AlertingRule
@@ -29,14 +30,19 @@ def build_group(
     send_alerts: SendAlerts | None = None,
     clock: Callable[[], int] = now_ms,
 ) -> Group:
-    """A group for ``spec``; group fields override the global defaults given here."""
+    """A group for ``spec``; group fields override the global defaults given here.
+
+    The group's ``labels`` are merged into each rule's (the rule's win), as Prometheus
+    does when it loads a group, so the API and reload identity see the merged labels.
+    """
+    specs = [replace(r, labels=spec.rule_labels(r)) for r in spec.rules]
     rules: list[Rule] = [
         AlertingRule(
             r, external_labels=external_labels, external_url=external_url, restored=restored
         )
         if r.is_alert
         else RecordingRule(r)
-        for r in spec.rules
+        for r in specs
     ]
     return Group(
         spec.name,

@@ -2,9 +2,12 @@
 
 Each evaluation at ``t`` runs the rules one after another and commits each rule's
 output before the next runs, so a rule may use the series an earlier rule of the same
-group just recorded (Prometheus's documented ordering guarantee). A series a rule
-produced last time but not this time gets a staleness marker at ``t``, so queries stop
-seeing it at once instead of after the 5-minute lookback.
+group just recorded (Prometheus's documented ordering guarantee). When no rule of the
+group reads another's output (:mod:`argus.rules.deps`), the outputs are stored with one
+commit at the end instead: no rule can tell the difference, and a group of 100 rules
+makes one WAL write instead of 100. A series a rule produced last time but not this
+time gets a staleness marker at ``t``, so queries stop seeing it at once instead of
+after the 5-minute lookback.
 
 Scheduling follows Prometheus's ``Group.run``: the group's phase within its interval
 is ``xxhash({file, name}) % interval``, so the same group fires at the same offsets as
@@ -18,12 +21,13 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from argus.model import STALE_NAN, Labels, now_ms
 from argus.rules.alerting import Alert, AlertingRule
+from argus.rules.deps import can_commit_once
 from argus.rules.errors import RuleError
 from argus.rules.recording import RecordingRule
 from argus.rules.rule import EvalSample, QueryFunc
@@ -54,6 +58,24 @@ class GroupMetrics:
     last_evaluation_samples: int = 0
     last_restore_duration_seconds: float = 0.0
     samples_rejected_total: int = 0
+
+
+@dataclass(slots=True)
+class _Batch:
+    """Outputs of one evaluation waiting for the group's single commit."""
+
+    labels: list[Labels] = field(default_factory=list)
+    values: list[float] = field(default_factory=list)
+    rules: list[int] = field(default_factory=list)
+    currents: list[set[Labels]] = field(default_factory=list)
+
+    def add(
+        self, index: int, labels: list[Labels], values: list[float], current: set[Labels]
+    ) -> None:
+        self.labels += labels
+        self.values += values
+        self.rules.append(index)
+        self.currents.append(current)
 
 
 class Group:
@@ -89,6 +111,8 @@ class Group:
         self.clock = clock
         self.metrics = GroupMetrics()
         self._previous: list[set[Labels]] = [set() for _ in self.rules]
+        self.commit_once = can_commit_once(self.rules)
+        """Store all outputs of an evaluation in one commit (no rule reads another's)."""
         self._stopping = asyncio.Event()
         self.should_restore = False
 
@@ -167,6 +191,7 @@ class Group:
         start = time.perf_counter()
         samples_total = 0
         to_send: list[tuple[AlertingRule, list[Alert]]] = []
+        batch = _Batch() if self.commit_once else None
         for i, rule in enumerate(self.rules):
             rule_start = time.perf_counter()
             self.metrics.evaluations_total += 1
@@ -183,14 +208,23 @@ class Group:
             if out is None:
                 continue
             samples_total += len(out)
+            labels, values, current = self._outputs(i, out)
+            if batch is not None:
+                batch.add(i, labels, values, current)
+                rule.status.record(t_ms, time.perf_counter() - rule_start)
+                continue
             try:
-                self._store(i, t_ms, out)
+                if labels:
+                    self._append(labels, t_ms, values)
             except StorageError as exc:
                 self.metrics.evaluation_failures_total += 1
                 rule.status.record(t_ms, time.perf_counter() - rule_start, str(exc))
                 log.warning("storing the output of rule %r failed: %s", rule.name, exc)
                 continue
+            self._previous[i] = current
             rule.status.record(t_ms, time.perf_counter() - rule_start)
+        if batch is not None:
+            self._commit_batch(batch, t_ms)
         elapsed = time.perf_counter() - start
         m = self.metrics
         m.rule_eval_seconds_sum += sum(r.status.evaluation_seconds for r in self.rules)
@@ -201,14 +235,31 @@ class Group:
         m.last_evaluation_samples = samples_total
         return to_send
 
-    def _store(self, index: int, t_ms: int, out: list[EvalSample]) -> None:
+    def _outputs(
+        self, index: int, out: list[EvalSample]
+    ) -> tuple[list[Labels], list[float], set[Labels]]:
+        """Samples to store for one rule: its output, then stale markers for series it
+        wrote last time but not now; and the set to remember for next time."""
         current = {lb for lb, _ in out}
         stale = [lb for lb in self._previous[index] if lb not in current]
         labels = [lb for lb, _ in out] + stale
-        if labels:
-            values = [v for _, v in out] + [STALE_NAN] * len(stale)
-            self._append(labels, t_ms, values)
-        self._previous[index] = current
+        values = [v for _, v in out] + [STALE_NAN] * len(stale)
+        return labels, values, current
+
+    def _commit_batch(self, batch: _Batch, t_ms: int) -> None:
+        try:
+            if batch.labels:
+                self._append(batch.labels, t_ms, batch.values)
+        except StorageError as exc:
+            # Nothing of this evaluation was stored: every rule with output failed.
+            for i in batch.rules:
+                rule = self.rules[i]
+                self.metrics.evaluation_failures_total += 1
+                rule.status.record(t_ms, rule.status.evaluation_seconds, str(exc))
+            log.warning("storing the outputs of group %r failed: %s", self.name, exc)
+            return
+        for i, current in zip(batch.rules, batch.currents, strict=True):
+            self._previous[i] = current
 
     def _append(self, labels: list[Labels], t_ms: int, values: list[float]) -> None:
         app = self.appendable.appender()

@@ -1,6 +1,7 @@
 """Rule files: Prometheus's YAML format, parsed strictly and validated like ``rulefmt``.
 
-A file holds ``groups``; a group has ``name``, ``interval``, ``query_offset``, ``limit``
+A file holds ``groups``; a group has ``name``, ``interval``, ``query_offset``, ``limit``,
+``labels`` (Prometheus 3: added to every rule of the group, a rule's own labels win)
 and ``rules``; a rule is either ``record`` or ``alert`` with ``expr`` and, for alerts,
 ``for``, ``keep_firing_for``, ``labels`` and ``annotations``.
 
@@ -40,7 +41,7 @@ _METRIC_NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
 _LABEL_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
 
 _GROUPS_FIELDS = frozenset({"groups"})
-_GROUP_FIELDS = frozenset({"name", "interval", "query_offset", "limit", "rules"})
+_GROUP_FIELDS = frozenset({"name", "interval", "query_offset", "limit", "labels", "rules"})
 _RULE_FIELDS = frozenset(
     {"record", "alert", "expr", "for", "keep_firing_for", "labels", "annotations"}
 )
@@ -70,7 +71,16 @@ class GroupSpec:
     interval_ms: int | None = None
     query_offset_ms: int | None = None
     limit: int = 0
+    labels: tuple[tuple[str, str], ...] = ()
     line: int = 0
+
+    def rule_labels(self, rule: RuleSpec) -> tuple[tuple[str, str], ...]:
+        """The labels a rule of this group gets: the group's, overridden by the rule's."""
+        if not self.labels:
+            return rule.labels
+        merged = dict(self.labels)
+        merged.update(rule.labels)
+        return tuple(merged.items())
 
 
 @dataclass(slots=True)
@@ -101,6 +111,7 @@ class _RawGroup:
     interval_ms: int | None = None
     query_offset_ms: int | None = None
     limit: int = 0
+    labels: list[tuple[str, str]] = field(default_factory=list)
     rules: list[_RawRule] = field(default_factory=list)
     line: int = 0
     col: int = 0
@@ -197,6 +208,8 @@ class _Decoder:
                 raw.query_offset_ms = self.duration(value)
             elif key == "limit":
                 raw.limit = self.integer(value)
+            elif key == "labels":
+                raw.labels = self.string_map(value)
             elif isinstance(value, yaml.SequenceNode):
                 raw.rules = [self.rule(item) for item in value.value]
             elif not (isinstance(value, yaml.ScalarNode) and value.tag.endswith(":null")):
@@ -296,6 +309,9 @@ def parse_rule_file(text: str, path: str = "") -> list[GroupSpec]:
                 f'{raw.line}:{raw.col}: groupname: "{name}" is repeated in the same file'
             )
         seen.add(name)
+        for label, _value in raw.labels:
+            if not _LABEL_NAME.fullmatch(label) or label == "__name__":
+                problems.append(f"invalid label name: {label}")
         if raw.interval_ms is not None and raw.interval_ms <= 0:
             problems.append(f'group "{name}": interval must be greater than 0')
         if raw.limit < 0:
@@ -325,6 +341,7 @@ def parse_rule_file(text: str, path: str = "") -> list[GroupSpec]:
                 interval_ms=raw.interval_ms,
                 query_offset_ms=raw.query_offset_ms,
                 limit=raw.limit,
+                labels=tuple(raw.labels),
                 line=raw.line,
             )
         )

@@ -10,6 +10,8 @@ storage.
 
 from __future__ import annotations
 
+from bisect import insort
+
 from argus.model import METRIC_NAME, Labels
 from argus.promql import parse
 from argus.rules.errors import RuleEvalError
@@ -28,10 +30,23 @@ class RecordingRule:
         self.query = spec.expr
         self.expr = parse(spec.expr)
         self.labels = Labels(spec.labels)
+        self._name_pair = (METRIC_NAME, self.name)
         self.status = RuleStatus()
 
     def __repr__(self) -> str:
         return f"RecordingRule({self.name!r}, expr={self.query!r})"
+
+    def _rename(self, labels: Labels) -> Labels:
+        """The output labels of one result sample: rule labels win, then the name."""
+        if self.labels:
+            lb = dict(labels)
+            lb.update(self.labels)
+            lb[METRIC_NAME] = self.name
+            return Labels(lb.items())
+        # Common case, no rule labels: insert the name into the sorted pairs.
+        pairs = [p for p in labels if p[0] != METRIC_NAME]
+        insort(pairs, self._name_pair)
+        return Labels.from_sorted(pairs)
 
     def identity(self) -> tuple[str, str, Labels]:
         """What must match for a reload to carry this rule's state over."""
@@ -42,20 +57,12 @@ class RecordingRule:
     ) -> list[EvalSample]:
         """Output samples at ``t_ms``; raises :class:`RuleEvalError`."""
         result = query(self.expr, t_ms - query_offset_ms)
-        out: list[EvalSample] = []
-        seen: set[Labels] = set()
-        extra = dict(self.labels)
-        for labels, value in result:
-            lb = dict(labels)
-            lb.update(extra)
-            lb[METRIC_NAME] = self.name
-            new = Labels(lb.items())
-            if new in seen:
-                raise RuleEvalError(
-                    "vector contains metrics with the same labelset after applying rule labels"
-                )
-            seen.add(new)
-            out.append((new, value))
+        rename = self._rename
+        out = [(rename(labels), value) for labels, value in result]
+        if len({lb for lb, _ in out}) != len(out):
+            raise RuleEvalError(
+                "vector contains metrics with the same labelset after applying rule labels"
+            )
         if 0 < limit < len(out):
             raise RuleEvalError(f"exceeded limit of {limit} with {len(out)} series")
         return out

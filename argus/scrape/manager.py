@@ -23,14 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from argus.config import Config, ScrapeConfig
-from argus.discovery import (
-    Discoverer,
-    FileDiscoverer,
-    GroupSet,
-    HTTPDiscoverer,
-    StaticDiscoverer,
-    TargetGroup,
-)
+from argus.discovery import GroupWatcher, providers
 from argus.model import Labels, now_ms
 from argus.resilience import BreakerOptions, Bulkhead, CircuitBreaker, resilience_metrics
 from argus.scrape.client import ScrapeClient
@@ -78,61 +71,53 @@ class _Pool:
         self.breakers: dict[Labels, CircuitBreaker] = {}
         self.dropped: list[DroppedTarget] = []
         self.error = ""
-        self._sets: list[GroupSet] = []
-        self._tasks: list[asyncio.Task[None]] = []
-
-    def discoverers(self) -> list[Discoverer]:
-        out: list[Discoverer] = []
-        if self.cfg.static_configs:
-            out.append(StaticDiscoverer(self.cfg.static_configs))
-        poll = self.manager.options.file_sd_poll_interval
-        out.extend(
-            FileDiscoverer(fsd, self.manager.base_dir, poll_interval=poll)
-            for fsd in self.cfg.file_sd_configs
-        )
-        out.extend(HTTPDiscoverer(hsd) for hsd in self.cfg.http_sd_configs)
-        if self.cfg.other_sd_configs:
+        if cfg.other_sd_configs:
             log.warning(
                 "job %s: discoveries %s are not implemented yet",
-                self.cfg.job_name,
-                sorted(self.cfg.other_sd_configs),
+                cfg.job_name,
+                sorted(cfg.other_sd_configs),
             )
-        return out
+        self.watcher = GroupWatcher(
+            providers(
+                cfg.static_configs,
+                cfg.file_sd_configs,
+                cfg.http_sd_configs,
+                base_dir=manager.base_dir,
+                file_sd_poll_interval=manager.options.file_sd_poll_interval,
+            ),
+            self._changed,
+        )
+        self._dirty = asyncio.Event()
+        self._syncer: asyncio.Task[None] | None = None
 
     def start(self) -> None:
-        for disc in self.discoverers():
-            groups = GroupSet()
-            self._sets.append(groups)
-            queue: asyncio.Queue[list[TargetGroup]] = asyncio.Queue()
-            self._tasks.append(asyncio.create_task(disc.run(queue)))
-            self._tasks.append(asyncio.create_task(self._consume(queue, groups)))
+        self.watcher.start()
+        self._syncer = asyncio.create_task(self._sync_on_change(), name=f"sync {self.cfg.job_name}")
 
-    async def _consume(self, queue: asyncio.Queue[list[TargetGroup]], groups: GroupSet) -> None:
+    def _changed(self) -> None:
+        self._dirty.set()
+
+    async def _sync_on_change(self) -> None:
+        """One sync at a time; changes that arrive during a sync cause one more."""
         while True:
-            update = await queue.get()
-            groups.update(update)
-            # Coalesce updates that arrived meanwhile before re-syncing.
-            while not queue.empty():
-                groups.update(queue.get_nowait())
+            await self._dirty.wait()
+            self._dirty.clear()
             await self.sync()
 
     async def sync(self) -> None:
         wanted: dict[Labels, Target] = {}
         dropped: list[DroppedTarget] = []
-        for groups in self._sets:
-            for group in groups.groups():
-                for target_labels in group.targets:
-                    try:
-                        labels, discovered = populate_labels(group.labels, target_labels, self.cfg)
-                    except TargetError as exc:
-                        dropped.append(
-                            DroppedTarget(Labels((*group.labels, *target_labels)), str(exc))
-                        )
-                        continue
-                    if labels is None:
-                        dropped.append(DroppedTarget(discovered, "dropped by relabeling"))
-                        continue
-                    wanted.setdefault(labels, Target(labels, discovered, self.cfg))
+        for group in self.watcher.groups():
+            for target_labels in group.targets:
+                try:
+                    labels, discovered = populate_labels(group.labels, target_labels, self.cfg)
+                except TargetError as exc:
+                    dropped.append(DroppedTarget(Labels((*group.labels, *target_labels)), str(exc)))
+                    continue
+                if labels is None:
+                    dropped.append(DroppedTarget(discovered, "dropped by relabeling"))
+                    continue
+                wanted.setdefault(labels, Target(labels, discovered, self.cfg))
         self.dropped = dropped
         limit = self.cfg.target_limit
         if limit and len(wanted) > limit:
@@ -167,12 +152,12 @@ class _Pool:
 
     async def stop(self, *, shutdown: bool = False) -> None:
         """Stop discovery and loops; loops retire (end-of-run markers) unless shutting down."""
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
+        await self.watcher.stop()
+        if self._syncer is not None:
+            self._syncer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await task
-        self._tasks.clear()
+                await self._syncer
+            self._syncer = None
         for labels, loop in self.loops.items():
             if shutdown:
                 await loop.stop(write_staleness=False)

@@ -12,13 +12,23 @@ from argus.config import format_duration
 from argus.model import GO_ZERO_TIME, format_rfc3339_ms
 from argus.scrape import ScrapeManager
 
-__all__ = ["metadata_document", "target_metadata_document", "targets_document"]
+__all__ = [
+    "metadata_document",
+    "scrape_pool_names",
+    "target_metadata_document",
+    "targets_document",
+]
 
 JSONDoc = dict[str, Any]
 
 
 def _rfc3339(ms: int) -> str:
     return format_rfc3339_ms(ms) if ms > 0 else GO_ZERO_TIME
+
+
+def scrape_pool_names(manager: ScrapeManager) -> list[str]:
+    """Every configured scrape pool, with or without targets (``/api/v1/scrape_pools``)."""
+    return list(manager.active_targets())
 
 
 def targets_document(manager: ScrapeManager) -> JSONDoc:

@@ -61,3 +61,14 @@ def test_register_reuses_an_existing_check_command():
     register(sub, check_subparsers=check_sub)
     args = parser.parse_args(["check", "rules", "x.yml"])
     assert args.files == ["x.yml"]
+
+
+def test_group_labels_are_accepted_and_checked():
+    good = TESTDATA / "prom3" / "group_labels.rules.yml"
+    assert run_check(good)[:2] == (0, f"Checking {good}\n  SUCCESS: 2 rules found\n\n")
+    bad = TESTDATA / "prom3" / "bad_group_label.yml"
+    code, _, err = run_check(bad)
+    assert code == 1
+    assert err == (
+        f"  FAILED:\n{bad}: invalid label name: __name__\n{bad}: invalid label name: 1st\n"
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 from argus.model import STALE_NAN, Labels, Matcher, MatchType, is_stale_value
 from argus.rules import RuleHealth
@@ -171,3 +172,17 @@ def test_slow_evaluations_skip_and_count_missed_ticks(tmp_db):
     assert times[1] - times[0] == 100
     assert times[2] - times[1] == 100
     assert group.metrics.iterations_missed_total >= 2
+
+
+def test_group_labels_reach_records_and_alerts_and_rule_labels_win(tmp_db):
+    append(tmp_db, [up("a"), Labels.of(__name__="disk_free_bytes", instance="a")], [0, 0], [1, 0])
+    text = (Path(__file__).parent / "testdata" / "prom3" / "group_labels.rules.yml").read_text()
+    group = make_group(tmp_db, text)
+    group.eval(0)
+    assert instant(tmp_db, "job:up:sum", 0) == {
+        Labels.of(__name__="job:up:sum", job="node", team="storage", severity="ticket"): 1.0
+    }
+    (alert,) = group.alerting_rules()[0].active.values()
+    assert alert.labels == Labels.of(
+        alertname="DiskFull", instance="a", team="storage", severity="page"
+    )

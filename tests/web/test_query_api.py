@@ -205,3 +205,21 @@ def test_format_and_parse_query(server: LiveServer) -> None:
     r = server.get("/api/v1/parse_query", {"query": "x +"})
     assert r.status == 400
     assert r.json()["errorType"] == "bad_data"
+
+
+def test_repeated_expressions_are_parsed_once(server: LiveServer) -> None:
+    from argus.web.api.v1.query import _parse_cached
+
+    params = {"query": 'sum by (code) (http_requests_total{job="api"})', "time": T0 / 1000 + 60}
+    first = server.get("/api/v1/query", params).json()
+    hits = _parse_cached.cache_info().hits
+    assert server.get("/api/v1/query", params).json() == first
+    assert _parse_cached.cache_info().hits == hits + 1
+    alternatives = "|".join(f"job{i}" for i in range(1000))
+    long = {"query": f'up{{job=~"api|{alternatives}"}}', "time": T0 / 1000 + 60}  # > 4 KiB
+    misses = _parse_cached.cache_info().misses
+    assert server.post("/api/v1/query", long).status == 200
+    assert _parse_cached.cache_info().misses == misses  # Not cached.
+    bad = server.get("/api/v1/query", {"query": "sum(("})
+    assert bad.status == 400  # Parse errors are raised every time, not cached.
+    assert server.get("/api/v1/query", {"query": "sum(("}).status == 400

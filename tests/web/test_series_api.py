@@ -29,6 +29,20 @@ def test_series_time_range_excludes_older_data(server: LiveServer) -> None:
     assert r.json()["data"] == []
 
 
+def test_bounded_label_lookups_follow_the_data_range(server: LiveServer) -> None:
+    inside = {"start": T0 / 1000 + 600, "end": T0 / 1000 + 660}
+    after = {"start": (T0 + STEP * POINTS) / 1000 + 3600, "end": (T0 + STEP * POINTS) / 1000 + 7200}
+    names = server.get("/api/v1/label/__name__/values", inside).json()["data"]
+    assert names == ["http_requests_total", "temperature_celsius", "tiny", "up"]
+    assert server.get("/api/v1/label/__name__/values", after).json()["data"] == []
+    assert server.get("/api/v1/labels", {"match[]": "up", **inside}).json()["data"] == [
+        "__name__",
+        "instance",
+        "job",
+    ]
+    assert server.get("/api/v1/labels", {"match[]": "up", **after}).json()["data"] == []
+
+
 def test_labels_and_values(server: LiveServer) -> None:
     names = server.get("/api/v1/labels").json()["data"]
     assert names == ["__name__", "code", "instance", "job"]

@@ -13,11 +13,20 @@ from pathlib import Path
 
 import pytest
 
+CONFIG = """global:
+  scrape_interval: 15s
+scrape_configs:
+  - job_name: node
+    static_configs:
+      - targets: ["127.0.0.1:1"]
+  - job_name: idle
+"""
+
 
 @pytest.fixture
 def argus(tmp_path: Path):
     cfg = tmp_path / "argus.yml"
-    cfg.write_text("global:\n  scrape_interval: 15s\n")
+    cfg.write_text(CONFIG)
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -64,7 +73,13 @@ def test_flags_status_admin_and_quit(argus) -> None:
     assert flags["query.lookback-delta"] == "1m"
     assert flags["web.enable-admin-api"] == "true"
     config = json.loads(_call(base + "/api/v1/status/config")[1])["data"]
-    assert config == {"yaml": "global:\n  scrape_interval: 15s\n"}
+    assert config == {"yaml": CONFIG}
+    pools = json.loads(_call(base + "/api/v1/scrape_pools")[1])["data"]
+    assert pools == {"scrapePools": ["idle", "node"]}
+    targets = json.loads(_call(base + "/api/v1/targets?scrapePool=node")[1])["data"]
+    assert [t["scrapeUrl"] for t in targets["activeTargets"]] == ["http://127.0.0.1:1/metrics"]
+    targets = json.loads(_call(base + "/api/v1/targets?scrapePool=idle")[1])["data"]
+    assert targets["activeTargets"] == []
     tsdb = json.loads(_call(base + "/api/v1/status/tsdb")[1])["data"]
     assert tsdb["headStats"]["numSeries"] == 0
     status, body = _call(base + "/api/v1/admin/tsdb/snapshot", "POST")

@@ -12,6 +12,7 @@ from tests.web.conftest import LiveServer
 EMPTY = [
     ("/api/v1/targets", {"activeTargets": [], "droppedTargets": [], "droppedTargetCounts": {}}),
     ("/api/v1/targets/metadata", []),
+    ("/api/v1/scrape_pools", {"scrapePools": []}),
     ("/api/v1/metadata", {}),
     ("/api/v1/rules", {"groups": []}),
     ("/api/v1/alerts", {"alerts": []}),
@@ -66,8 +67,19 @@ def test_tsdb_status_from_head_info(data_db, make_server) -> None:
 
 
 def test_tsdb_status_memory_by_label_name() -> None:
-    head = HeadInfo([Labels.of(a="xx"), Labels.of(a="yyy")], 0, 0, 0)
-    assert tsdb_status(head, 10)["memoryInBytesByLabelName"] == [{"name": "a", "value": 5}]
+    """Prometheus 3.x: (name + value bytes, each with a uvarint length) x series."""
+    long = "v" * 200  # A two-byte length prefix.
+    head = HeadInfo(
+        [Labels.of(a="xx"), Labels.of(a="yyy"), Labels.of(a="yyy", b="é"), Labels.of(b=long)],
+        0,
+        0,
+        0,
+    )
+    memory = tsdb_status(head, 10)["memoryInBytesByLabelName"]
+    assert memory == [
+        {"name": "b", "value": (1 + 1 + 2 + 1) + (1 + 1 + 200 + 2)},
+        {"name": "a", "value": (1 + 1 + 2 + 1) + 2 * (1 + 1 + 3 + 1)},
+    ]
 
 
 TARGETS: dict[str, Any] = {
@@ -109,7 +121,14 @@ def test_provider_filters(data_db, make_server) -> None:
         )
     )
     t = server.get("/api/v1/targets", {"state": "active", "scrapePool": "node"}).json()["data"]
-    assert t == {"activeTargets": [TARGETS["activeTargets"][1]], "droppedTargets": []}
+    assert t == {
+        "activeTargets": [TARGETS["activeTargets"][1]],
+        "droppedTargets": [],
+        "droppedTargetCounts": None,
+    }
+    t = server.get("/api/v1/targets", {"scrapePool": "api"}).json()["data"]
+    assert [x["scrapePool"] for x in t["activeTargets"] + t["droppedTargets"]] == ["api", "api"]
+    assert t["droppedTargetCounts"] == {"api": 1}
     t = server.get("/api/v1/targets", {"state": "dropped"}).json()["data"]
     assert t["droppedTargetCounts"] == {"api": 1}
     assert t["activeTargets"] == []
@@ -127,3 +146,10 @@ def test_provider_filters(data_db, make_server) -> None:
     )
     tm = server.get("/api/v1/targets/metadata", {"match_target": '{job="node"}'}).json()
     assert [e["target"] for e in tm["data"]] == [{"job": "node"}]
+
+
+def test_scrape_pools_sorted_including_pools_without_targets(data_db, make_server) -> None:
+    server = make_server(Sources(queryable=data_db, scrape_pools=lambda: ["node", "api", "idle"]))
+    r = server.get("/api/v1/scrape_pools")
+    assert r.status == 200
+    assert r.json() == {"status": "success", "data": {"scrapePools": ["api", "idle", "node"]}}

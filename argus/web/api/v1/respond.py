@@ -4,16 +4,23 @@ A handler is ``async (request, form) -> APIResult``. :func:`api_handler` turns i
 an aiohttp handler that writes Prometheus's envelope, a 204 for results without data
 (admin calls), and for any exception the error JSON with the type and status from
 :func:`~argus.web.api.v1.errors.map_exception`.
+
+Handlers whose work runs on a worker thread (queries) finish the response there too:
+:func:`finish` builds the envelope and gzips it, so the event loop only writes bytes.
+gzip uses zlib level 1 by default (``WebOptions.gzip_level``): on query JSON it costs
+about a sixth of level 6's CPU for ~20% more bytes, and under load that CPU is what
+the queries wait for.
 """
 
 from __future__ import annotations
 
 import logging
+import zlib
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiohttp import web
+from aiohttp import hdrs, web
 from multidict import MultiDict, MultiDictProxy
 
 from argus.web.api.v1.codec import encode_error, encode_success
@@ -23,9 +30,12 @@ from argus.web.api.v1.params import Form
 __all__ = [
     "APIHandler",
     "APIResult",
+    "accepts_gzip",
     "api_handler",
     "cap_annotations",
     "error_response",
+    "finish",
+    "gzip_body",
     "read_form",
 ]
 
@@ -36,12 +46,49 @@ JSON = "application/json"
 
 @dataclass(slots=True)
 class APIResult:
-    """``data`` is a JSON-able value, or pre-encoded JSON bytes when ``raw``."""
+    """``data`` is a JSON-able value, or pre-encoded JSON bytes when ``raw``.
+
+    ``body``, when set by :func:`finish`, is the whole response body, gzipped when
+    ``gzipped``; ``data``, ``warnings`` and ``infos`` are then already in it.
+    """
 
     data: Any = None
     warnings: Sequence[str] = field(default_factory=list)
     infos: Sequence[str] = field(default_factory=list)
     raw: bool = False
+    body: bytes | None = None
+    gzipped: bool = False
+
+
+def accepts_gzip(request: web.BaseRequest) -> bool:
+    """Prometheus's ``CompressionHandler`` test: "gzip" anywhere in Accept-Encoding."""
+    return "gzip" in request.headers.get(hdrs.ACCEPT_ENCODING, "")
+
+
+def gzip_body(body: bytes, level: int) -> bytes:
+    """``body`` as one gzip member at zlib ``level``; releases the GIL while deflating."""
+    c = zlib.compressobj(level, zlib.DEFLATED, 31)
+    return c.compress(body) + c.flush()
+
+
+def _envelope(result: APIResult) -> bytes:
+    return encode_success(
+        result.data,
+        cap_annotations(result.warnings, "warning"),
+        cap_annotations(result.infos, "info"),
+        raw=result.raw,
+    )
+
+
+def finish(result: APIResult, gzip_level: int | None) -> APIResult:
+    """The finished body of ``result`` (gzipped unless ``gzip_level`` is None); blocking,
+    meant for the worker thread that produced the result."""
+    if result.body is not None:
+        return result
+    body = _envelope(result)
+    if gzip_level is None:
+        return APIResult(body=body)
+    return APIResult(body=gzip_body(body, gzip_level), gzipped=True)
 
 
 APIHandler = Callable[[web.Request, Form], Awaitable[APIResult]]
@@ -89,15 +136,14 @@ def api_handler(fn: APIHandler) -> Callable[[web.Request], Awaitable[web.Respons
             result = await fn(request, form)
         except Exception as exc:  # noqa: BLE001 - every failure becomes error JSON
             return error_response(exc)
-        if result.data is None and not result.warnings:
-            return web.Response(status=204)
-        body = encode_success(
-            result.data,
-            cap_annotations(result.warnings, "warning"),
-            cap_annotations(result.infos, "info"),
-            raw=result.raw,
-        )
-        return web.Response(body=body, content_type=JSON)
+        if result.body is None:
+            if result.data is None and not result.warnings:
+                return web.Response(status=204)
+            return web.Response(body=_envelope(result), content_type=JSON)
+        response = web.Response(body=result.body, content_type=JSON)
+        if result.gzipped:
+            response.headers[hdrs.CONTENT_ENCODING] = "gzip"
+        return response
 
     handler.__name__ = fn.__name__
     handler.__doc__ = fn.__doc__

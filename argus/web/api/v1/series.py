@@ -65,22 +65,16 @@ def _range(form: Form) -> tuple[int, int]:
     return time_param(form, "start", MIN_TIME_MS), time_param(form, "end", MAX_TIME_MS)
 
 
-def _is_bounded(mint: int, maxt: int) -> bool:
-    return mint != MIN_TIME_MS or maxt != MAX_TIME_MS
+def _select_labels(querier: Querier, matchers: list[Matcher]) -> list[Labels]:
+    """Series matching ``matchers`` with data in the querier's range; no samples are read.
 
-
-def _select_labels(querier: Querier, matchers: list[Matcher], mint: int, maxt: int) -> list[Labels]:
-    """Series matching ``matchers``; with a time range, only those with a sample in it.
-
-    Prometheus answers per block (any series of a block or head overlapping the range);
-    Argus reads the samples and answers exactly, a subset of Prometheus's answer. Without
-    a range no samples are read.
+    As in Prometheus, the range is checked per block (and per series within a block by
+    its time bounds), not sample by sample: a series whose samples in a block all fall
+    outside ``[start, end]`` may still be listed. Reading samples to be exact cost a
+    full decode of every matching series: ``label/__name__/values`` over 1 h of 700
+    series took ~20 ms that way and takes ~0.5 ms from the index (HTTP included).
     """
-    if not _is_bounded(mint, maxt):
-        return list(querier.select(matchers, labels_only=True).labels)
-    ss = querier.select(matchers, mint, maxt)
-    counts = ss.counts()
-    return [lb for lb, n in zip(ss.labels, counts.tolist(), strict=True) if n]
+    return list(querier.select(matchers, labels_only=True).labels)
 
 
 def _matcher_sets(ctx: APIContext, form: Form) -> list[str]:
@@ -115,7 +109,7 @@ async def series(request: web.Request, form: Form) -> APIResult:
         try:
             found: set[Labels] = set()
             for matchers in sets:
-                found.update(_select_labels(querier, matchers, mint, maxt))
+                found.update(_select_labels(querier, matchers))
         finally:
             querier.close()
         ordered = sorted(found)
@@ -136,15 +130,6 @@ async def label_names(request: web.Request, form: Form) -> APIResult:
         sets: list[list[Matcher]] = parse_matcher_sets(raw, ctx.options.max_match_params)
         querier = ctx.sources.queryable.querier(mint, maxt)
         try:
-            if _is_bounded(mint, maxt):
-                return sorted(
-                    {
-                        n
-                        for m in sets or [[]]
-                        for lb in _select_labels(querier, m, mint, maxt)
-                        for n, _ in lb
-                    }
-                )
             if not sets:
                 return querier.label_names()
             names: set[str] = set()
@@ -170,15 +155,6 @@ async def label_values(request: web.Request, form: Form) -> APIResult:
         sets = parse_matcher_sets(raw, ctx.options.max_match_params)
         querier = ctx.sources.queryable.querier(mint, maxt)
         try:
-            if _is_bounded(mint, maxt):
-                return sorted(
-                    {
-                        v
-                        for m in sets or [[]]
-                        for lb in _select_labels(querier, m, mint, maxt)
-                        if (v := lb.get(name))
-                    }
-                )
             if not sets:
                 return querier.label_values(name)
             values: set[str] = set()

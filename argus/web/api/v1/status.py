@@ -1,4 +1,4 @@
-"""Status, metadata, targets, rules and alerts endpoints.
+"""Status, metadata, targets, rules, alerts and Alertmanagers endpoints.
 
 Targets, rules, alerts and metadata come from provider callables (empty until scrape
 and rules land); the filters Prometheus applies to them (``state``, ``scrapePool``,
@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import platform
 import threading
-from collections import Counter, defaultdict
+from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
@@ -48,16 +48,32 @@ def _top(counts: dict[str, int], limit: int) -> list[dict[str, Any]]:
     return [{"name": k, "value": v} for k, v in ranked]
 
 
+def _uvarint_size(n: int) -> int:
+    return max(1, (n.bit_length() + 6) // 7)
+
+
+def _pair_bytes(name: str, value: str) -> int:
+    """Prometheus 3.5+'s ``labels.SizeOfLabels`` (stringlabels): each string costs its
+    UTF-8 bytes plus a uvarint length prefix."""
+    nb, vb = len(name.encode()), len(value.encode())
+    return nb + _uvarint_size(nb) + vb + _uvarint_size(vb)
+
+
 def tsdb_status(head: HeadInfo, limit: int) -> dict[str, Any]:
-    """Cardinality statistics of the head, as Prometheus's ``TSDBStatus``."""
-    by_name: Counter[str] = Counter()
-    pairs: Counter[str] = Counter()
-    values: defaultdict[str, set[str]] = defaultdict(set)
-    for lb in head.series:
-        for n, v in lb:
-            pairs[f"{n}={v}"] += 1
-            values[n].add(v)
-        by_name[lb.get(METRIC_NAME)] += 1
+    """Cardinality statistics of the head, as Prometheus's ``TSDBStatus``.
+
+    ``memoryInBytesByLabelName`` is Prometheus 3.x's estimate: for each label name, the
+    encoded size of each of its pairs times the number of series holding that pair.
+    """
+    pairs: Counter[tuple[str, str]] = Counter(p for lb in head.series for p in lb)
+    by_metric: Counter[str] = Counter()
+    value_count: Counter[str] = Counter()
+    memory: Counter[str] = Counter()
+    for (n, v), count in pairs.items():
+        value_count[n] += 1
+        memory[n] += _pair_bytes(n, v) * count
+        if n == METRIC_NAME:
+            by_metric[v] = count
     return {
         "headStats": {
             "numSeries": len(head.series),
@@ -66,12 +82,10 @@ def tsdb_status(head: HeadInfo, limit: int) -> dict[str, Any]:
             "minTime": head.min_time,
             "maxTime": head.max_time,
         },
-        "seriesCountByMetricName": _top(dict(by_name), limit),
-        "labelValueCountByLabelName": _top({n: len(v) for n, v in values.items()}, limit),
-        "memoryInBytesByLabelName": _top(
-            {n: sum(len(x) for x in v) for n, v in values.items()}, limit
-        ),
-        "seriesCountByLabelValuePair": _top(dict(pairs), limit),
+        "seriesCountByMetricName": _top(dict(by_metric), limit),
+        "labelValueCountByLabelName": _top(dict(value_count), limit),
+        "memoryInBytesByLabelName": _top(dict(memory), limit),
+        "seriesCountByLabelValuePair": _top({f"{n}={v}": c for (n, v), c in pairs.items()}, limit),
     }
 
 
@@ -161,15 +175,22 @@ async def targets(request: web.Request, form: Form) -> APIResult:
     show_dropped = state in ("", "any", "dropped")
 
     def pick(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        return [t for t in items if not pool or t.get("scrapePool") == pool]
+        kept = [t for t in items if not pool or t.get("scrapePool") == pool]
+        return sorted(kept, key=lambda t: str(t.get("scrapePool", "")))
 
-    out: dict[str, Any] = {
-        "activeTargets": pick(doc.get("activeTargets", [])) if show_active else [],
-        "droppedTargets": pick(doc.get("droppedTargets", [])) if show_dropped else [],
-    }
-    if show_dropped:
-        out["droppedTargetCounts"] = doc.get("droppedTargetCounts", {})
-    return APIResult(out)
+    # Prometheus 3.x: the counts cover every pool, and are null unless dropped are shown.
+    return APIResult(
+        {
+            "activeTargets": pick(doc.get("activeTargets", [])) if show_active else [],
+            "droppedTargets": pick(doc.get("droppedTargets", [])) if show_dropped else [],
+            "droppedTargetCounts": doc.get("droppedTargetCounts", {}) if show_dropped else None,
+        }
+    )
+
+
+async def scrape_pools(request: web.Request, _: Form) -> APIResult:
+    """Every configured scrape pool (job), sorted, whether or not it has targets."""
+    return APIResult({"scrapePools": sorted(request.app[API_KEY].sources.scrape_pools())})
 
 
 async def target_metadata(request: web.Request, form: Form) -> APIResult:
@@ -222,6 +243,16 @@ async def alerts(request: web.Request, _: Form) -> APIResult:
     return APIResult({"alerts": request.app[API_KEY].sources.alerts()})
 
 
+async def alertmanagers(request: web.Request, _: Form) -> APIResult:
+    active, dropped = request.app[API_KEY].sources.alertmanagers()
+    return APIResult(
+        {
+            "activeAlertmanagers": [{"url": u} for u in active],
+            "droppedAlertmanagers": [{"url": u} for u in dropped],
+        }
+    )
+
+
 def routes() -> list[tuple[str, str, Any]]:
     return [
         ("GET", path, api_handler(fn))
@@ -234,8 +265,10 @@ def routes() -> list[tuple[str, str, Any]]:
             ("/status/walreplay", serve_wal_replay),
             ("/metadata", metadata),
             ("/targets", targets),
+            ("/scrape_pools", scrape_pools),
             ("/targets/metadata", target_metadata),
             ("/rules", rules),
             ("/alerts", alerts),
+            ("/alertmanagers", alertmanagers),
         )
     ]
