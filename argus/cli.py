@@ -87,6 +87,14 @@ def build_parser() -> argparse.ArgumentParser:
         "three; only 'always' survives power loss without a gap.",
     )
     server.add_argument(
+        "--storage.tsdb.decoded-cache-size",
+        dest="decoded_cache_size",
+        type=parse_size_bytes,
+        default=256 * 2**20,
+        help="Memory for decoded block and head-segment payloads that repeated queries "
+        "read again, e.g. 256MB (0: no cache).",
+    )
+    server.add_argument(
         "--storage.tsdb.out-of-order-time-window",
         dest="ooo_window",
         type=parse_duration_ms,

@@ -56,6 +56,7 @@ def db_options(args: argparse.Namespace) -> DBOptions:
         retention_bytes=args.retention_size,
         ooo_window_ms=args.ooo_window,
         wal_fsync=args.wal_fsync,
+        decoded_cache_bytes=args.decoded_cache_size,
     )
 
 

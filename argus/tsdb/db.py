@@ -43,6 +43,7 @@ from argus.tsdb.block import (
     write_block,
     write_tombstones,
 )
+from argus.tsdb.chunkenc import DecodedCache
 from argus.tsdb.compact import merge_blocks, plan_compaction, ranges_for
 from argus.tsdb.head import Head, HeadOptions
 from argus.tsdb.querier import DBQuerier
@@ -72,6 +73,8 @@ class DBOptions:
     wal_segment_size: int = 128 * 2**20
     seal_samples: int = 1 << 20
     replay_batch: int = 1 << 22
+    decoded_cache_bytes: int = 256 * 2**20
+    """Size cap of the LRU of decoded block payloads shared by all blocks; 0 disables it."""
 
     @property
     def effective_retention_ms(self) -> int | None:
@@ -104,6 +107,7 @@ class DB:
         self._retired: list[Block] = []
         self._lock_fd: int | None = None
         self._wal: WAL | None = None
+        self.decoded_cache = DecodedCache(options.decoded_cache_bytes)
         self.head = Head(
             HeadOptions(
                 block_range_ms=options.block_range_ms,
@@ -169,7 +173,7 @@ class DB:
 
     def _open_block(self, d: Path) -> Block | None:
         try:
-            return Block(d)
+            return Block(d, self.decoded_cache)
         except (StorageError, OSError, ValueError) as exc:
             log.error("block %s is unreadable and was skipped: %s", d.name, exc)
             if not self.read_only:
@@ -254,7 +258,7 @@ class DB:
                     self._pins[b.meta.ulid] -= 1
                 self._close_retired()
 
-        return DBQuerier(blocks, self.head, mint, maxt, release)
+        return DBQuerier(blocks, self.head, mint, maxt, release, self.decoded_cache)
 
     def blocks(self) -> list[BlockMeta]:
         with self._blocks_lock:

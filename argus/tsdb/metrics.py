@@ -81,6 +81,37 @@ def tsdb_metrics(db: DB) -> str:
         "Blocks deleted because of retention.",
         db.stats.retention_deleted,
     )
+    cache = db.decoded_cache.stats()
+    add(
+        "argus_tsdb_decoded_cache_hits_total",
+        "counter",
+        "Block payload reads served from the decoded-payload cache.",
+        cache.hits,
+    )
+    add(
+        "argus_tsdb_decoded_cache_misses_total",
+        "counter",
+        "Block payload reads not in the decoded-payload cache.",
+        cache.misses,
+    )
+    add(
+        "argus_tsdb_decoded_cache_evictions_total",
+        "counter",
+        "Decoded payloads evicted to stay within the cache size.",
+        cache.evictions,
+    )
+    add(
+        "argus_tsdb_decoded_cache_bytes",
+        "gauge",
+        "Bytes held by the decoded-payload cache.",
+        cache.bytes,
+    )
+    add(
+        "argus_tsdb_decoded_cache_max_bytes",
+        "gauge",
+        "Size cap of the decoded-payload cache (0: disabled).",
+        cache.max_bytes,
+    )
     for reason, name in _REJECT_METRIC.items():
         add(
             name,

@@ -14,6 +14,7 @@ import numpy as np
 from argus.model import Int64Array, Labels, Matcher, SeriesSet
 from argus.storage.merge import Part, merge_parts
 from argus.tsdb.block import Block
+from argus.tsdb.chunkenc import CacheSession, DecodedCache
 from argus.tsdb.head import Head, HeadSnapshot
 
 __all__ = ["DBQuerier"]
@@ -29,6 +30,7 @@ class DBQuerier:
         mint: int,
         maxt: int,
         release: Callable[[], None] = lambda: None,
+        cache: DecodedCache | None = None,
     ) -> None:
         self.mint, self.maxt = mint, maxt
         self._blocks = [b for b in blocks if b.meta.max_time > mint and b.meta.min_time <= maxt]
@@ -38,6 +40,10 @@ class DBQuerier:
         self._snap: HeadSnapshot | None = self._head.snapshot() if self._head else None
         self._release = release
         self._closed = False
+        # One cache session per querier (one query): its reads never evict each other.
+        # Blocks hold the cache themselves; head segments get it passed per read.
+        self._cache = cache
+        self._session = CacheSession()
 
     def _range(self, mint: int | None, maxt: int | None) -> tuple[int, int]:
         lo = self.mint if mint is None else max(mint, self.mint)
@@ -93,13 +99,13 @@ class DBQuerier:
         parts: list[Part] = []
         for block, ids, labels in per_block:
             out_of = rank[np.fromiter((index[lset] for lset in labels), np.int64, len(labels))]
-            got, off, ts, vals = block.read(ids, lo, hi)
+            got, off, ts, vals = block.read(ids, lo, hi, self._session)
             sids = out_of[np.searchsorted(ids, got)]
             parts.append(Part(sids, off, ts, vals))
         if head is not None and self._snap is not None:
             refs, labels = head
             out_of = rank[np.fromiter((index[lset] for lset in labels), np.int64, len(labels))]
-            got, off, ts, vals = self._snap.read_merged(refs, lo, hi)
+            got, off, ts, vals = self._snap.read_merged(refs, lo, hi, self._cache, self._session)
             parts.append(Part(out_of[np.searchsorted(refs, got)], off, ts, vals))
         offsets, ts, values = merge_parts(parts, len(ordered))
         counts = np.diff(offsets)

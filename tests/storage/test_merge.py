@@ -62,3 +62,24 @@ def test_merge_equals_reference(parts_spec):
                 expected[s].setdefault(t, float(t * 10 + i))
     got = as_dict(*merge_parts(parts, 6))
     assert got == {s: sorted(d.items()) for s, d in expected.items()}
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(series_rows, min_size=2, max_size=4))
+def test_row_copy_path_equals_scatter_path(parts_spec):
+    # Long rows take the slice-per-row path; force it on small data and compare.
+    import argus.storage.merge as merge
+
+    parts = [
+        part({s: [(t + 1000 * i, float(t * 10 + i)) for t in ts] for s, ts in spec.items()})
+        for i, spec in enumerate(parts_spec)
+    ]
+    scattered = merge_parts(parts, 6)
+    saved = merge._ROW_COPY_MIN
+    merge._ROW_COPY_MIN = 0
+    try:
+        copied = merge_parts(parts, 6)
+    finally:
+        merge._ROW_COPY_MIN = saved
+    for a, b in zip(scattered, copied, strict=True):
+        np.testing.assert_array_equal(a, b)

@@ -209,11 +209,20 @@ def _sort_nan_first(x: Float64Array) -> Float64Array:
 
 @numba.njit(cache=True, nogil=True)
 def _extrapolated(
-    ts: Int64Array, v: Float64Array, a: int, b: int, end: int, range_ms: int, code: int
+    ts: Int64Array,
+    v: Float64Array,
+    a: int,
+    b: int,
+    end: int,
+    range_ms: int,
+    code: int,
+    resets: Int64Array,
 ) -> float:
     counter = code != 2
     result = v[b - 1] - v[a]
-    if counter:
+    # ``resets`` (prefix counts, see ``_reset_prefix``) says whether the window holds a
+    # reset at all; only then is it walked, adding in Prometheus's order.
+    if counter and resets[b - 1] != resets[a]:
         prev = v[a]
         for k in range(a + 1, b):
             if v[k] < prev:
@@ -286,6 +295,7 @@ def _window(
     range_ms: int,
     p1: float,
     p2: float,
+    resets: Int64Array,
 ) -> tuple[float, bool]:
     cnt = b - a
     if cnt == 0:
@@ -293,7 +303,7 @@ def _window(
     if code <= 2:
         if cnt < 2:
             return 0.0, False
-        return _extrapolated(ts, v, a, b, end, range_ms, code), True
+        return _extrapolated(ts, v, a, b, end, range_ms, code, resets), True
     if code == 3 or code == 4:
         if cnt < 2:
             return 0.0, False
@@ -418,6 +428,19 @@ def _window(
 
 
 @numba.njit(cache=True, nogil=True)
+def _reset_prefix(v: Float64Array) -> Int64Array:
+    """``r[k]``: how many ``i <= k`` have ``v[i] < v[i-1]`` (across series bounds too; a
+    window ``[a, b)`` of one series holds ``r[b-1] - r[a]`` resets)."""
+    r = np.zeros(len(v), dtype=np.int64)
+    c = 0
+    for k in range(1, len(v)):
+        if v[k] < v[k - 1]:
+            c += 1
+        r[k] = c
+    return r
+
+
+@numba.njit(cache=True, nogil=True)
 def range_function(
     code: int,
     ts: Int64Array,
@@ -438,10 +461,21 @@ def range_function(
     s, n = lo.shape
     out = np.zeros((s, n), dtype=np.float64)
     ok = np.zeros((s, n), dtype=np.bool_)
+    resets = _reset_prefix(values) if code <= 1 else np.zeros(1, dtype=np.int64)
     for i in range(s):
         for j in range(n):
             r, good = _window(
-                code, ts, values, lo[i, j], hi[i, j], ends[j], eval_ts[j], range_ms, p1[j], p2[j]
+                code,
+                ts,
+                values,
+                lo[i, j],
+                hi[i, j],
+                ends[j],
+                eval_ts[j],
+                range_ms,
+                p1[j],
+                p2[j],
+                resets,
             )
             out[i, j] = r
             ok[i, j] = good

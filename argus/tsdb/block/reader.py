@@ -1,8 +1,10 @@
 """Reading an immutable block: postings lookups, label sets, and sample payloads.
 
 The index columns are loaded once at open; the samples file is memory-mapped and only
-the payloads that hold selected series are decoded. Symbols are sorted, so symbol ids
-order like the strings and label pairs decode into already-sorted label sets.
+the chunks of selected series are decoded (whole payloads that are read repeatedly go
+to the shared :class:`~argus.tsdb.chunkenc.DecodedCache`, keyed by the block's ULID).
+Symbols are sorted, so symbol ids order like the strings and label pairs decode into
+already-sorted label sets.
 """
 
 from __future__ import annotations
@@ -28,6 +30,9 @@ from argus.tsdb.index import select_postings
 
 __all__ = ["Block"]
 
+#: Up to this many series, ``labels_of`` builds label sets one by one.
+_FEW_SERIES = 32
+
 _REQUIRED = (
     "symbols_len",
     "symbols_blob",
@@ -47,8 +52,9 @@ _REQUIRED = (
 class Block:
     """An open block. Thread-safe for reads; ``close`` only when no reader remains."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, cache: chunkenc.DecodedCache | None = None) -> None:
         self.dir = directory
+        self._cache = cache
         self.meta: BlockMeta = read_meta(directory)
         cols = read_columns(directory / "index")
         missing = [c for c in _REQUIRED if c not in cols]
@@ -100,6 +106,8 @@ class Block:
             raise CorruptionError(f"{samples}: bad magic")
 
     def close(self) -> None:
+        if self._cache is not None:
+            self._cache.drop(self.meta.ulid)
         self._mmap.close()
         self._file.close()
 
@@ -155,18 +163,34 @@ class Block:
         return ids
 
     def labels_of(self, ids: Int64Array) -> list[Labels]:
+        """Label sets of ``ids``; each distinct pair becomes one shared tuple, so the cost
+        per series is one slice, not one tuple per pair."""
+        if not len(ids):
+            return []
         off = self._cols["series_pairs_off"]
-        pairs = self._cols["series_pairs"]
         syms = self.symbols
-        out = []
-        for i in ids.tolist():
-            flat = pairs[int(off[i]) * 2 : int(off[i + 1]) * 2].tolist()
-            out.append(
-                Labels.from_sorted(
-                    (syms[flat[k]], syms[flat[k + 1]]) for k in range(0, len(flat), 2)
+        new = tuple.__new__
+        if len(ids) <= _FEW_SERIES:  # np.unique costs more than it saves here
+            flat_pairs = self._cols["series_pairs"]
+            out = []
+            for i in ids.tolist():
+                f = flat_pairs[int(off[i]) * 2 : int(off[i + 1]) * 2].tolist()
+                out.append(
+                    new(Labels, [(syms[a], syms[b]) for a, b in zip(f[::2], f[1::2], strict=True)])
                 )
-            )
-        return out
+            return out
+        pairs = self._cols["series_pairs"].reshape(-1, 2)
+        starts = off[ids].astype(np.int64)
+        counts = off[ids + 1].astype(np.int64) - starts
+        bounds = np.zeros(len(ids) + 1, dtype=np.int64)
+        np.cumsum(counts, out=bounds[1:])
+        idx = np.repeat(starts - bounds[:-1], counts) + np.arange(int(bounds[-1]), dtype=np.int64)
+        sel = pairs[idx].astype(np.uint64)
+        codes, inverse = np.unique((sel[:, 0] << np.uint64(32)) | sel[:, 1], return_inverse=True)
+        shared = [(syms[c >> 32], syms[c & 0xFFFFFFFF]) for c in codes.tolist()]
+        flat = [shared[i] for i in inverse.tolist()]
+        b = bounds.tolist()
+        return [new(Labels, flat[b[k] : b[k + 1]]) for k in range(len(ids))]
 
     def label_names_of(self, ids: Int64Array | None) -> list[str]:
         if ids is None:
@@ -181,9 +205,17 @@ class Block:
         return sorted({self.symbols[s] for s in np.unique(pairs[idx]).tolist()})
 
     def read(
-        self, ids: Int64Array, mint: int, maxt: int
+        self,
+        ids: Int64Array,
+        mint: int,
+        maxt: int,
+        session: chunkenc.CacheSession | None = None,
     ) -> tuple[Int64Array, Int64Array, Int64Array, Float64Array]:
-        """Samples of sorted ``ids`` in ``[mint, maxt]``: (ids with data, offsets, ts, values)."""
+        """Samples of sorted ``ids`` in ``[mint, maxt]``: (ids with data, offsets, ts, values).
+
+        ``session``: the query's use of the decoded-payload cache, shared by its reads;
+        without one (compaction, export) the cache is neither read nor filled.
+        """
         if not len(ids):
             z = np.zeros(0, dtype=np.int64)
             return z, np.zeros(1, dtype=np.int64), z, np.zeros(0, dtype=np.float64)
@@ -191,21 +223,38 @@ class Block:
         po = self._cols["payload_off"]
         try:
             counts, ts, values = chunkenc.gather_chunks(
-                lambda g: self._mmap[int(po[g]) : int(po[g + 1])], ps, ids
+                lambda g: self._mmap[int(po[g]) : int(po[g + 1])],
+                ps,
+                ids,
+                cache=self._cache if session is not None else None,
+                owner=self.meta.ulid,
+                session=session,
+                mint=mint,
+                maxt=maxt,
             )
         except CorruptionError as exc:
             raise CorruptionError(f"{self.dir}/samples: {exc}") from exc
-        keep = (ts >= mint) & (ts <= maxt)
+        offsets = np.zeros(len(ids) + 1, dtype=np.int64)
+        np.cumsum(counts, out=offsets[1:])
+        # Series wholly inside [mint, maxt] (by the index's per-series bounds) need no
+        # per-sample time mask: a 24 h range query reads most blocks whole.
+        clipped = (
+            int(self._cols["series_mint"][ids].min()) < mint
+            or int(self._cols["series_maxt"][ids].max()) > maxt
+        )
+        keep = ((ts >= mint) & (ts <= maxt)) if clipped else None
         if self.tombstones:
-            offsets = np.zeros(len(ids) + 1, dtype=np.int64)
-            np.cumsum(counts, out=offsets[1:])
             deleted = tombstone_mask(ids, offsets, ts, self.tombstones)
             if deleted is not None:
-                keep &= deleted
-        if not keep.all():
-            rows = np.repeat(np.arange(len(ids)), counts)
-            counts = np.bincount(rows[keep], minlength=len(ids)).astype(np.int64)
+                keep = deleted if keep is None else keep & deleted
+        if keep is not None and not keep.all():
+            kept = np.zeros(len(ts) + 1, dtype=np.int64)
+            np.cumsum(keep, out=kept[1:])
+            counts = np.diff(kept[offsets])
             ts, values = ts[keep], values[keep]
+        if counts.all():
+            np.cumsum(counts, out=offsets[1:])
+            return ids, offsets, ts, values
         nonempty = counts > 0
         offsets = np.zeros(int(nonempty.sum()) + 1, dtype=np.int64)
         np.cumsum(counts[nonempty], out=offsets[1:])

@@ -8,13 +8,17 @@ payload. ``argus/tsdb/docs/format/chunks.md`` documents the bytes; research §3 
 measurements that chose this scheme over Prometheus's Gorilla chunks and Parquet.
 """
 
+from argus.tsdb.chunkenc.cache import CacheSession, CacheStats, DecodedCache
 from argus.tsdb.chunkenc.codec import decode, decode_chunks, encode, payload_info
 from argus.tsdb.chunkenc.errors import CodecError
 from argus.tsdb.chunkenc.gather import gather_chunks
 from argus.tsdb.chunkenc.payload import PayloadInfo
 
 __all__ = [
+    "CacheSession",
+    "CacheStats",
     "CodecError",
+    "DecodedCache",
     "PayloadInfo",
     "decode",
     "decode_chunks",

@@ -39,6 +39,7 @@ from argus.tsdb.chunkenc.ints import (
     pack_uints,
     segmented_cumsum,
     unpack_uints,
+    unpack_uints_at,
     zigzag_decode,
     zigzag_encode,
 )
@@ -267,17 +268,31 @@ class _Reader:
     def ints(self, index: int, name: str, count: int) -> Int64Array:
         return zigzag_decode(self.uints(index, name, count))
 
+    def uints_at(self, index: int, name: str, count: int, at: Int64Array) -> UInt64Array:
+        """Entries ``at`` of a column of ``count`` entries (the whole column is checked)."""
+        width = self.header.encodings[index] & 0x0F
+        raw = read_column(self.payload, self.header, index, name, width * count)
+        return unpack_uints_at(raw, width, count, at)
+
+    def ints_at(self, index: int, name: str, count: int, at: Int64Array) -> Int64Array:
+        return zigzag_decode(self.uints_at(index, name, count, at))
+
 
 def decode(payload: bytes) -> tuple[Int64Array, Int64Array, Float64Array]:
     """Inverse of :func:`encode`: ``(offsets: int64[c+1], ts: int64[n] ms, values: float64[n])``.
 
     Raises :class:`CodecError` for anything that is not an intact payload.
     """
-    header = read_header(payload)
+    return _checked_decode(payload, read_header(payload), None)
+
+
+def _checked_decode(
+    payload: bytes, header: Header, ids: Int64Array | None
+) -> tuple[Int64Array, Int64Array, Float64Array]:
     try:
         # Intact payloads never overflow; a forged one with a valid CRC may, harmlessly.
         with np.errstate(over="ignore", invalid="ignore"):
-            return _decode(payload, header)
+            return _decode(payload, header, ids)
     except CodecError:
         raise
     except (ValueError, IndexError, OverflowError) as exc:
@@ -285,7 +300,16 @@ def decode(payload: bytes) -> tuple[Int64Array, Int64Array, Float64Array]:
         raise CodecError(f"inconsistent payload: {exc}") from exc
 
 
-def _decode(payload: bytes, header: Header) -> tuple[Int64Array, Int64Array, Float64Array]:
+def _decode(
+    payload: bytes, header: Header, ids: Int64Array | None = None
+) -> tuple[Int64Array, Int64Array, Float64Array]:
+    """Decode every chunk (``ids`` None) or only the sorted, unique chunks ``ids``.
+
+    The per-chunk columns are small and always read whole; the per-sample columns are
+    decompressed whole (one zstd frame each) but unpacked and transformed only at the
+    selected chunks' entries, so reading one series of a 16k-sample payload costs its
+    own samples, not the payload's.
+    """
     rd = _Reader(payload, header)
     n = header.info.num_samples
     lens_u = rd.uints(0, "chunk_lens", header.info.num_chunks)
@@ -297,20 +321,145 @@ def _decode(payload: bytes, header: Header) -> tuple[Int64Array, Int64Array, Flo
     if offsets[-1] != n:
         raise CodecError(f"chunk lengths sum to {offsets[-1]}, header says {n} samples")
     nonempty = lens > 0
-    starts = offsets[:-1][nonempty]
     nlens = lens[nonempty]
-    num_ne = starts.size
+    num_ne = nlens.size
     two = nlens >= 2
 
     kinds = rd.uints(1, "kinds", num_ne)
     if kinds.size and int(kinds.max()) > KIND_XOR:
         raise CodecError(f"unknown chunk kind {int(kinds.max())}")
+    decimal = kinds != KIND_XOR
+    dod = kinds[decimal] == KIND_DOD
+    d_lens = nlens[decimal]
+    if (d_lens[dod] < 2).any():
+        raise CodecError("a delta-of-delta chunk has fewer than 2 samples")
+    num_d = d_lens.size
+    num_dod = int(dod.sum())
+    n_d = int(d_lens.sum())
+    t_first = np.cumsum(rd.ints(2, "t_first", num_ne))
+    exps = rd.ints(5, "v_exp", num_d)
+    if exps.size and (int(exps.min()) < E_MIN or int(exps.max()) > E_MAX):
+        raise CodecError(f"decimal exponent outside [{E_MIN}, {E_MAX}]")
+    num_exc = header.num_exceptions
+    exc_pos = np.cumsum(rd.uints(10, "exc_pos", num_exc).view(np.int64))
+    exc_bits = rd.uints(11, "exc_bits", num_exc)
+    if num_exc and (int(exc_pos[-1]) >= n or (exc_pos[1:] <= exc_pos[:-1]).any() or exc_pos[0] < 0):
+        raise CodecError("exception positions out of order or out of range")
+    sizes = (
+        int(two.sum()),  # t_delta1
+        n - num_ne - int(two.sum()),  # t_dod
+        num_d,  # v_first
+        num_dod,  # v_delta1
+        n_d - num_d - num_dod,  # v_ints
+        n - n_d,  # v_xor
+    )
+    if ids is None:
+        t_delta1 = rd.ints(3, "t_delta1", sizes[0])
+        t_dod = rd.ints(4, "t_dod", sizes[1])
+        v_first = rd.ints(6, "v_first", sizes[2])
+        v_delta1 = rd.ints(7, "v_delta1", sizes[3])
+        v_ints = rd.ints(8, "v_ints", sizes[4])
+        words = rd.uints(9, "v_xor", sizes[5])
+        return _assemble(
+            offsets,
+            nlens,
+            kinds,
+            t_first,
+            t_delta1,
+            t_dod,
+            exps,
+            v_first,
+            v_delta1,
+            v_ints,
+            words,
+            exc_pos,
+            exc_bits,
+        )
+
+    # Selected chunks: per column, each chunk's entry count, then the entries of ``ids``.
+    pick = nonempty[ids]
+    ne_rank = np.cumsum(nonempty) - 1
+    sel = ne_rank[ids[pick]]  # the selected non-empty chunks, as non-empty ranks
+    sel_lens = lens[ids]
+    out_off = np.zeros(ids.size + 1, dtype=np.int64)
+    np.cumsum(sel_lens, out=out_off[1:])
+    d_rank = np.cumsum(decimal) - 1
+    sel_dec = decimal[sel]
+    sel_d = d_rank[sel[sel_dec]]  # the selected decimal chunks, as decimal ranks
+    dod_all = np.zeros(num_ne, dtype=np.bool_)
+    dod_all[decimal] = dod
+    x_lens = np.where(decimal, 0, nlens)
+    v_count = np.where(decimal, nlens - 1 - dod_all, 0)
+    t_delta1 = rd.ints_at(3, "t_delta1", sizes[0], _entries(two.astype(np.int64), sel))
+    t_dod = rd.ints_at(4, "t_dod", sizes[1], _entries(np.maximum(nlens - 2, 0), sel))
+    v_first = rd.ints_at(6, "v_first", sizes[2], sel_d)
+    v_delta1 = rd.ints_at(7, "v_delta1", sizes[3], _entries(dod.astype(np.int64), sel_d))
+    v_ints = rd.ints_at(8, "v_ints", sizes[4], _entries(v_count, sel))
+    words = rd.uints_at(9, "v_xor", sizes[5], _entries(x_lens, sel))
+    if num_exc:
+        chunk = np.searchsorted(offsets, exc_pos, side="right") - 1
+        slot = np.full(lens.size, -1, dtype=np.int64)
+        slot[ids] = np.arange(ids.size, dtype=np.int64)
+        where = slot[chunk]
+        mine = where >= 0
+        exc_bits = exc_bits[mine]
+        exc_pos = exc_pos[mine] - offsets[chunk[mine]] + out_off[where[mine]]
+    out = _assemble(
+        out_off,
+        nlens[sel],
+        kinds[sel],
+        t_first[sel],
+        t_delta1,
+        t_dod,
+        exps[sel_d],
+        v_first,
+        v_delta1,
+        v_ints,
+        words,
+        exc_pos,
+        exc_bits,
+    )
+    return out
+
+
+def _entries(counts: Int64Array, chunks: Int64Array) -> Int64Array:
+    """Entry indices of ``chunks`` (sorted) in a column where chunk i has ``counts[i]``."""
+    starts = np.zeros(counts.size, dtype=np.int64)
+    np.cumsum(counts[:-1], out=starts[1:])
+    c = counts[chunks]
+    total = int(c.sum())
+    if total == 0:
+        return _EMPTY_I64
+    out_starts = np.zeros(c.size, dtype=np.int64)
+    np.cumsum(c[:-1], out=out_starts[1:])
+    idx: Int64Array = np.repeat(starts[chunks] - out_starts, c) + np.arange(total, dtype=np.int64)
+    return idx
+
+
+def _assemble(
+    offsets: Int64Array,
+    nlens: Int64Array,
+    kinds: UInt64Array,
+    t_first: Int64Array,
+    t_delta1: Int64Array,
+    t_dod: Int64Array,
+    exps: Int64Array,
+    v_first: Int64Array,
+    v_delta1: Int64Array,
+    v_ints: Int64Array,
+    words: UInt64Array,
+    exc_pos: Int64Array,
+    exc_bits: UInt64Array,
+) -> tuple[Int64Array, Int64Array, Float64Array]:
+    """Samples from decoded columns of a run of chunks (``t_first`` absolute, exception
+    positions relative to the run); ``offsets`` is the run's CSR layout."""
+    n = int(offsets[-1])
+    nonempty = offsets[1:] > offsets[:-1]
+    starts = offsets[:-1][nonempty]
+    two = nlens >= 2
 
     # Timestamps.
-    t_first = np.cumsum(rd.ints(2, "t_first", num_ne))
-    t_delta1 = rd.ints(3, "t_delta1", int(two.sum()))
     second = starts[two] + 1
-    t_dod = rd.ints(4, "t_dod", n - num_ne - second.size)
     ts = np.empty(n, dtype=np.int64)
     ts[_stream_mask(n, starts, second)] = t_dod
     ts[starts] = t_first
@@ -322,31 +471,14 @@ def _decode(payload: bytes, header: Header) -> tuple[Int64Array, Int64Array, Flo
     decimal = kinds != KIND_XOR
     dod = kinds[decimal] == KIND_DOD
     d_lens = nlens[decimal]
-    if (d_lens[dod] < 2).any():
-        raise CodecError("a delta-of-delta chunk has fewer than 2 samples")
-    num_d = d_lens.size
-    exps = rd.ints(5, "v_exp", num_d)
-    if exps.size and (int(exps.min()) < E_MIN or int(exps.max()) > E_MAX):
-        raise CodecError(f"decimal exponent outside [{E_MIN}, {E_MAX}]")
-    v_first = rd.ints(6, "v_first", num_d)
-    v_delta1 = rd.ints(7, "v_delta1", int(dod.sum()))
     n_d = int(d_lens.sum())
-    v_ints = rd.ints(8, "v_ints", n_d - num_d - v_delta1.size)
-    x_lens = nlens[~decimal]
-    words = rd.uints(9, "v_xor", n - n_d)
-    num_exc = header.num_exceptions
-    exc_pos = np.cumsum(rd.uints(10, "exc_pos", num_exc).view(np.int64))
-    exc_bits = rd.uints(11, "exc_bits", num_exc)
-    if num_exc and (int(exc_pos[-1]) >= n or (exc_pos[1:] <= exc_pos[:-1]).any() or exc_pos[0] < 0):
-        raise CodecError("exception positions out of order or out of range")
-
     vals_d = _decode_mantissas(v_first, v_delta1, v_ints, d_lens, dod, exps)
-    if decimal.all():
+    if n_d == n:
         values = vals_d
     else:
         values = np.empty(n, dtype=np.float64)
-        words = xor_decode(words, _local_starts(x_lens))
-        if decimal.any():
+        words = xor_decode(words, _local_starts(nlens[~decimal]))
+        if n_d:
             sel = np.repeat(decimal, nlens)
             values[sel] = vals_d
             values[~sel] = words.view(np.float64)
@@ -386,16 +518,22 @@ def decode_chunks(
 ) -> tuple[Int64Array, Int64Array, Float64Array]:
     """The chunks ``chunk_ids`` (sorted, unique) of a payload, as CSR in that order.
 
-    Decodes the whole payload, then gathers. Raises ``ValueError`` for ids that are not
-    sorted, unique and in range, and :class:`CodecError` for a damaged payload.
+    When they are under half of the payload's chunks, only their samples are unpacked
+    and transformed (see ``_decode``); else the payload is decoded whole and gathered.
+    Raises ``ValueError`` for ids that are not sorted, unique and in range, and
+    :class:`CodecError` for a damaged payload.
     """
     ids = np.asarray(chunk_ids, dtype=np.int64)
-    offsets, ts, values = decode(payload)
-    num = offsets.size - 1
+    header = read_header(payload)
+    num = header.info.num_chunks
     if ids.ndim != 1 or (ids.size and (ids[0] < 0 or ids[-1] >= num)):
         raise ValueError(f"chunk ids must be a 1-d array in [0, {num})")
     if ids.size > 1 and (np.diff(ids) <= 0).any():
         raise ValueError("chunk ids must be sorted and unique")
+    if 2 * ids.size < num:
+        return _checked_decode(payload, header, ids)
+    # Most of the payload: decoding it whole and gathering costs less per sample.
+    offsets, ts, values = _checked_decode(payload, header, None)
     if ids.size == num:
         return offsets, ts, values
     lens = offsets[ids + 1] - offsets[ids]

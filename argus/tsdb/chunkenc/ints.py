@@ -31,6 +31,7 @@ __all__ = [
     "ranks",
     "segmented_cumsum",
     "unpack_uints",
+    "unpack_uints_at",
     "zigzag_decode",
     "zigzag_encode",
 ]
@@ -112,5 +113,16 @@ def unpack_uints(buf: bytes, width: int, count: int) -> UInt64Array:
         return out
     planes = np.frombuffer(buf, dtype=np.uint8, count=width * count).reshape(width, count)
     narrow = planes.T.copy().view(_DTYPES[width]).reshape(count)
+    out = narrow.astype(np.uint64)
+    return out
+
+
+def unpack_uints_at(buf: bytes, width: int, count: int, at: Int64Array) -> UInt64Array:
+    """``unpack_uints(buf, width, count)[at]`` without unpacking the other entries."""
+    if width == 1:
+        out: UInt64Array = np.frombuffer(buf, dtype=np.uint8, count=count)[at].astype(np.uint64)
+        return out
+    planes = np.frombuffer(buf, dtype=np.uint8, count=width * count).reshape(width, count)
+    narrow = planes[:, at].T.copy().view(_DTYPES[width]).reshape(at.size)
     out = narrow.astype(np.uint64)
     return out

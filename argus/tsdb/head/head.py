@@ -26,6 +26,7 @@ from argus.model import MAX_TIME, MIN_TIME, Float64Array, Int64Array, Labels, Ma
 from argus.storage import AppendResult, RejectReason, StorageError
 from argus.storage.merge import Part, merge_parts
 from argus.tsdb.block.tombstones import tombstone_mask
+from argus.tsdb.chunkenc import CacheSession, DecodedCache
 from argus.tsdb.head.segment import HeadSegment, build_segment
 from argus.tsdb.head.series import HeadSeries
 from argus.tsdb.head.tail import Tail, TailView
@@ -73,13 +74,24 @@ class HeadSnapshot:
     num_refs: int
 
     def read(
-        self, refs: Int64Array, mint: int, maxt: int
+        self,
+        refs: Int64Array,
+        mint: int,
+        maxt: int,
+        cache: DecodedCache | None = None,
+        session: CacheSession | None = None,
     ) -> list[tuple[Int64Array, Int64Array, Int64Array, Float64Array]]:
-        """Per-source ``(refs, offsets, ts, values)`` for sorted unique ``refs``."""
+        """Per-source ``(refs, offsets, ts, values)`` for sorted unique ``refs``.
+
+        ``cache``/``session``: the decoded-payload cache for sealed segments' payloads.
+        """
         out = []
         for seg in self.segments:
             if seg.maxt >= mint and seg.mint <= maxt:
-                part = seg.read(refs, mint, maxt)
+                if isinstance(seg, HeadSegment):
+                    part = seg.read(refs, mint, maxt, cache, session)
+                else:
+                    part = seg.read(refs, mint, maxt)
                 if len(part[0]):
                     out.append(part)
         if len(self.tail):
@@ -91,12 +103,17 @@ class HeadSnapshot:
         return out
 
     def read_merged(
-        self, refs: Int64Array, mint: int, maxt: int
+        self,
+        refs: Int64Array,
+        mint: int,
+        maxt: int,
+        cache: DecodedCache | None = None,
+        session: CacheSession | None = None,
     ) -> tuple[Int64Array, Int64Array, Int64Array, Float64Array]:
         """One CSR set for sorted unique ``refs`` (rows only for refs with samples)."""
         parts = [
             Part(np.searchsorted(refs, r), off, t, v)
-            for r, off, t, v in self.read(refs, mint, maxt)
+            for r, off, t, v in self.read(refs, mint, maxt, cache, session)
         ]
         offsets, ts, values = merge_parts(parts, len(refs))
         if self.tombstones:

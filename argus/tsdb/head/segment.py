@@ -12,6 +12,7 @@ to compress well while the tail stays small.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -26,6 +27,8 @@ __all__ = ["HeadSegment", "build_segment"]
 TARGET_PAYLOAD_SAMPLES = 1 << 16
 MAX_GROUP_SERIES = 2048
 
+_uids = itertools.count()
+
 
 @dataclass(frozen=True, slots=True)
 class HeadSegment:
@@ -38,11 +41,22 @@ class HeadSegment:
     payloads: tuple[bytes, ...]
     num_samples: int
     nbytes: int = field(default=0)
+    #: Names this segment's payloads in the decoded-payload cache (never reused).
+    uid: int = field(default_factory=lambda: next(_uids))
 
     def read(
-        self, want: Int64Array, mint: int, maxt: int
+        self,
+        want: Int64Array,
+        mint: int,
+        maxt: int,
+        cache: chunkenc.DecodedCache | None = None,
+        session: chunkenc.CacheSession | None = None,
     ) -> tuple[Int64Array, Int64Array, Int64Array, Float64Array]:
-        """Samples of sorted refs ``want`` in ``[mint, maxt]``: (refs, offsets, ts, values)."""
+        """Samples of sorted refs ``want`` in ``[mint, maxt]``: (refs, offsets, ts, values).
+
+        With ``cache``, payloads read repeatedly are decoded once (see ``chunkenc.cache``);
+        a replaced segment's entries simply age out.
+        """
         refs = self.refs
         pos = np.searchsorted(refs, want)
         ok = pos < len(refs)
@@ -51,7 +65,14 @@ class HeadSegment:
         if not len(pos):
             return _empty()
         counts, ts, values = chunkenc.gather_chunks(
-            self.payloads.__getitem__, self.group_starts, pos
+            self.payloads.__getitem__,
+            self.group_starts,
+            pos,
+            cache=cache,
+            owner=("head", self.uid),
+            session=session,
+            mint=mint,
+            maxt=maxt,
         )
         sel_refs = refs[pos]
         if mint > self.mint or maxt < self.maxt:

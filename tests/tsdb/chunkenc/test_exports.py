@@ -6,7 +6,10 @@ import argus.tsdb.chunkenc as chunkenc
 def test_public_surface():
     assert chunkenc.__all__ == sorted(chunkenc.__all__)
     assert chunkenc.__all__ == [
+        "CacheSession",
+        "CacheStats",
         "CodecError",
+        "DecodedCache",
         "PayloadInfo",
         "decode",
         "decode_chunks",

@@ -84,3 +84,22 @@ def test_round_trip_any_input(chunks, level):
     want = np.concatenate([np.zeros(0, dtype=np.int64), *parts])
     np.testing.assert_array_equal(sub_ts, ts[want])
     np.testing.assert_array_equal(sub_v.view(np.uint64), values.view(np.uint64)[want])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_chunk(), max_size=12), st.data())
+def test_decoding_any_subset_of_chunks_equals_slicing_the_full_decode(chunks, data):
+    # decode_chunks unpacks only the selected chunks' column entries (a separate code
+    # path from decode): it must give exactly the full decode's slices, specials included.
+    offsets = np.zeros(len(chunks) + 1, dtype=np.int64)
+    offsets[1:] = np.cumsum([len(t) for t, _ in chunks])
+    ts = np.array([t for c, _ in chunks for t in c], dtype=np.int64)
+    values = np.array([b for _, c in chunks for b in c], dtype=np.uint64).view(np.float64)
+    payload = chunkenc.encode(offsets, ts, values)
+    mask = data.draw(st.lists(st.booleans(), min_size=len(chunks), max_size=len(chunks)))
+    keep = np.flatnonzero(np.array(mask, dtype=bool)).astype(np.int64)
+    parts = [np.arange(offsets[i], offsets[i + 1]) for i in keep]
+    want = np.concatenate([np.zeros(0, dtype=np.int64), *parts])
+    want_off = np.zeros(keep.size + 1, dtype=np.int64)
+    np.cumsum(np.diff(offsets)[keep], out=want_off[1:])
+    assert_same(chunkenc.decode_chunks(payload, keep), (want_off, ts[want], values[want]))
