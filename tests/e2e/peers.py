@@ -24,6 +24,8 @@ from typing import Any, TypeVar
 
 import pytest
 
+from bench.peers import Prometheus
+
 PROMETHEUS = shutil.which("prometheus") or "/usr/bin/prometheus"
 T = TypeVar("T")
 
@@ -140,3 +142,30 @@ def generated_target(body: bytes) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
+
+
+class ConfiguredServer(Prometheus):
+    """Prometheus or Argus (by ``argv0``) run on a whole config document (JSON is YAML),
+    with bench's process handling: free port, log file, stop by PID."""
+
+    def __init__(
+        self, data_dir: Path, config: dict[str, Any], argv0: list[str], *flags: str
+    ) -> None:
+        super().__init__(data_dir, log_dir=data_dir.parent)
+        self.config = config
+        self.argv0 = argv0
+        self.flags = flags
+
+    def write_config(self) -> None:
+        self.config_path.write_text(json.dumps(self.config))
+
+    def command(self) -> list[str]:
+        self.write_config()
+        return [
+            *self.argv0,
+            f"--config.file={self.config_path}",
+            f"--storage.tsdb.path={self.data_dir}",
+            f"--web.listen-address=127.0.0.1:{self.port}",
+            "--log.level=warn",
+            *self.flags,
+        ]

@@ -20,7 +20,6 @@ import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -28,7 +27,8 @@ from argus.config import load_file
 from argus.notify import Notifier, NotifierOptions
 from argus.resilience import BreakerOptions
 from argus.rules import ManagerOptions, RuleManager
-from bench.peers import PROMETHEUS, Prometheus
+from bench.peers import PROMETHEUS
+from tests.e2e.peers import ConfiguredServer
 from tests.e2e.test_alertmanager import BINARY, AlertmanagerProcess, free_port
 
 REPO = Path(__file__).resolve().parents[2]
@@ -149,26 +149,8 @@ alerting:
     assert names(c) == ["Always"]
 
 
-class _Peer(Prometheus):
-    """Prometheus or Argus with a whole config document (JSON is YAML)."""
-
-    def __init__(self, data_dir: Path, config: dict[str, Any], argv0: list[str]) -> None:
-        super().__init__(data_dir, log_dir=data_dir.parent)
-        self.config = config
-        self.argv0 = argv0
-
-    def write_config(self) -> None:
-        self.config_path.write_text(json.dumps(self.config))
-
-    def command(self) -> list[str]:
-        self.write_config()
-        return [
-            *self.argv0,
-            f"--config.file={self.config_path}",
-            f"--storage.tsdb.path={self.data_dir}",
-            f"--web.listen-address=127.0.0.1:{self.port}",
-            "--log.level=warn",
-        ]
+class _Peer(ConfiguredServer):
+    """Either server, with its ``/api/v1/alertmanagers`` read back."""
 
     def alertmanagers(self) -> dict[str, list[str]]:
         with urllib.request.urlopen(self.url + "/api/v1/alertmanagers", timeout=5) as r:

@@ -36,7 +36,8 @@ from typing import Any
 import pytest
 
 from argus.rules.xxhash import labels_hash
-from bench.peers import PROMETHEUS, PROMTOOL, Prometheus
+from bench.peers import PROMETHEUS, PROMTOOL
+from tests.e2e.peers import ConfiguredServer
 
 REPO = Path(__file__).resolve().parents[2]
 INTERVAL_S = 1
@@ -157,27 +158,8 @@ def generate(path: Path, end_s: int, minutes: int = 25, step_s: int = 15) -> Non
     path.write_text("\n".join(lines) + "\n")
 
 
-class _Peer(Prometheus):
-    """A server process with a whole config document (JSON is YAML)."""
-
-    def __init__(self, data_dir: Path, config: dict[str, Any], argv0: list[str]) -> None:
-        super().__init__(data_dir, log_dir=data_dir.parent)
-        self.config = config
-        self.argv0 = argv0
-
-    def write_config(self) -> None:
-        self.config_path.write_text(json.dumps(self.config))
-
-    def command(self) -> list[str]:
-        self.write_config()
-        return [
-            *self.argv0,
-            f"--config.file={self.config_path}",
-            f"--storage.tsdb.path={self.data_dir}",
-            f"--web.listen-address=127.0.0.1:{self.port}",
-            "--storage.tsdb.retention.time=10y",
-            "--log.level=warn",
-        ]
+class _Peer(ConfiguredServer):
+    """Either server, with its recorded series read back."""
 
     def recorded(
         self, at_s: float, range_s: int
@@ -228,8 +210,10 @@ def test_recorded_series_match_prometheus(tmp_path, monkeypatch):
     )  # fmt: skip
     config = {"global": {"evaluation_interval": f"{INTERVAL_S}s"}, "rule_files": [str(rules)]}
     peers = [
-        _Peer(prom_db, config, [PROMETHEUS]),
-        _Peer(argus_db, config, [sys.executable, "-m", "argus"]),
+        _Peer(prom_db, config, [PROMETHEUS], "--storage.tsdb.retention.time=10y"),
+        _Peer(
+            argus_db, config, [sys.executable, "-m", "argus"], "--storage.tsdb.retention.time=10y"
+        ),
     ]
     try:
         for p in peers:
