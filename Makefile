@@ -11,6 +11,7 @@ ARGS ?=
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || { \
+	  rm -rf $(VENV); bash scripts/system-deps.sh venv && $(PYTHON) -m venv $(VENV); } || { \
 	  echo "python3 -m venv failed: on Debian run 'apt-get install python3-venv'"; exit 1; }
 	$(BIN)/pip install -q --disable-pip-version-check -r requirements.lock
 	$(BIN)/pip install -q --disable-pip-version-check --no-deps -e .
