@@ -95,9 +95,7 @@ class HeadSnapshot:
                 if len(part[0]):
                     out.append(part)
         if len(self.tail):
-            want = np.zeros(self.num_refs, dtype=bool)
-            want[refs[refs < self.num_refs]] = True
-            part = self.tail.select(want, mint, maxt)
+            part = self.tail.select(refs, mint, maxt)
             if len(part[0]):
                 out.append(part)
         return out
@@ -281,7 +279,7 @@ class Head:
     @property
     def nbytes(self) -> int:
         with self.lock:
-            return len(self._tail) * 24 + sum(s.nbytes for s in self._sealed())
+            return self._tail.nbytes + sum(s.nbytes for s in self._sealed())
 
     # --- sealing, merging, truncating ------------------------------------------------
 
@@ -401,10 +399,7 @@ class SealingTail:
     def read(
         self, refs: Int64Array, mint: int, maxt: int
     ) -> tuple[Int64Array, Int64Array, Int64Array, Float64Array]:
-        top = int(max(self.view.refs.max(), refs.max() if len(refs) else 0)) + 1
-        want = np.zeros(top, dtype=bool)
-        want[refs] = True
-        return self.view.select(want, mint, maxt)
+        return self.view.select(refs, mint, maxt)
 
 
 def _encode_windows(view: TailView, block_range: int, level: int) -> list[HeadSegment]:
