@@ -8,12 +8,14 @@ Prometheus so existing unit files and scripts carry over.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 from collections.abc import Sequence
 
 from argus import __version__
 from argus.config.units import format_duration, parse_duration, parse_size
+from argus.flags import add_compat_flags, check_compat_flags
 
 __all__ = [
     "build_parser",
@@ -150,6 +152,10 @@ def build_parser() -> argparse.ArgumentParser:
     server.add_argument(
         "--log.level", dest="log_level", default="info", choices=["debug", "info", "warn", "error"]
     )
+    compat = parser.add_argument_group(
+        "Prometheus flags accepted for compatibility (see argus/flags.py)"
+    )
+    add_compat_flags(compat, parse_duration_ms, parse_size_bytes)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     from argus.config.cli import register as register_check
     from argus.demo.cli import register as register_demo
@@ -167,35 +173,63 @@ def flag_values(parser: argparse.ArgumentParser, args: argparse.Namespace) -> di
     """Every server flag and its effective value, as ``/api/v1/status/flags`` shows them."""
     out = {}
     for action in parser._actions:  # argparse has no public list of its actions.
-        names = [o for o in action.option_strings if o.startswith("--") and "." in o]
-        if not names or not hasattr(args, action.dest):
+        names = [o for o in action.option_strings if o.startswith("--")]
+        if not names or names[0] in ("--help", "--version") or not hasattr(args, action.dest):
             continue
         value = getattr(args, action.dest)
         if action.type is parse_duration_ms and isinstance(value, int):
             text = format_duration_ms(value)
         elif isinstance(value, bool):
             text = "true" if value else "false"
+        elif isinstance(value, list):
+            text = ",".join(str(v) for v in value)
         else:
             text = "" if value is None else str(value)
         out[names[0][2:]] = text
     return dict(sorted(out.items()))
 
 
-def _configure_logging(level: str) -> None:
-    logging.basicConfig(
-        level={"warn": "WARNING"}.get(level, level.upper()),
-        format="ts=%(asctime)s level=%(levelname)s component=%(name)s msg=%(message)s",
-        stream=sys.stderr,
-    )
+class _JSONFormatter(logging.Formatter):
+    """``--log.format=json``: one object per line with Prometheus's keys."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        doc = {
+            "time": self.formatTime(record),
+            "level": record.levelname.lower().replace("warning", "warn"),
+            "source": record.name,
+            "msg": record.getMessage(),
+        }
+        if record.exc_info:
+            doc["err"] = self.formatException(record.exc_info)
+        return json.dumps(doc)
+
+
+def _configure_logging(level: str, fmt: str = "logfmt") -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    if fmt == "json":
+        handler.setFormatter(_JSONFormatter())
+    else:
+        handler.setFormatter(
+            logging.Formatter(
+                "ts=%(asctime)s level=%(levelname)s component=%(name)s msg=%(message)s"
+            )
+        )
+    logging.basicConfig(level={"warn": "WARNING"}.get(level, level.upper()), handlers=[handler])
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    _configure_logging(args.log_level)
+    log_format = getattr(args, "compat_log_format", None) or "logfmt"
+    if log_format not in ("logfmt", "json"):
+        parser.error(f"--log.format: must be logfmt or json, got {log_format!r}")
+    _configure_logging(args.log_level, log_format)
     if args.command is not None:
         handler = args.handler
         return int(handler(args))
+    refused = check_compat_flags(args)
+    if refused:
+        parser.error(refused)
     args.flag_values = flag_values(parser, args)
     from argus.server import run_server
 

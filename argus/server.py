@@ -13,8 +13,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import glob
+import hashlib
 import logging
 import signal
+import socket
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -51,13 +54,82 @@ def parse_listen_address(addr: str) -> tuple[str, int]:
 
 
 def db_options(args: argparse.Namespace) -> DBOptions:
+    defaults = DBOptions()
+    retention = args.retention_time
+    if retention is None:  # the deprecated --storage.tsdb.retention, as Prometheus
+        retention = getattr(args, "compat_storage_tsdb_retention", None)
     return DBOptions(
-        retention_ms=args.retention_time,
+        retention_ms=retention,
         retention_bytes=args.retention_size,
         ooo_window_ms=args.ooo_window,
         wal_fsync=args.wal_fsync,
         decoded_cache_bytes=args.decoded_cache_size,
+        block_range_ms=getattr(args, "compat_storage_tsdb_min_block_duration", None)
+        or defaults.block_range_ms,
+        max_block_ms=getattr(args, "compat_storage_tsdb_max_block_duration", None),
+        wal_segment_size=getattr(args, "compat_storage_tsdb_wal_segment_size", None)
+        or defaults.wal_segment_size,
     )
+
+
+def external_url(args: argparse.Namespace, port: int) -> str:
+    """``--web.external-url``, or Prometheus's default ``http://<hostname>:<port>/``."""
+    url: str = getattr(args, "compat_web_external_url", None) or ""
+    if not url:
+        url = f"http://{socket.gethostname()}:{port}/"
+    return url
+
+
+def rule_options(args: argparse.Namespace, port: int) -> RuleOptions:
+    defaults = RuleOptions()
+    return RuleOptions(
+        resend_delay_ms=getattr(args, "compat_rules_alert_resend_delay", None)
+        or defaults.resend_delay_ms,
+        outage_tolerance_ms=getattr(args, "compat_rules_alert_for_outage_tolerance", None)
+        or defaults.outage_tolerance_ms,
+        for_grace_period_ms=getattr(args, "compat_rules_alert_for_grace_period", None)
+        or defaults.for_grace_period_ms,
+        external_url=external_url(args, port),
+    )
+
+
+def notifier_options(args: argparse.Namespace) -> NotifierOptions:
+    defaults = NotifierOptions()
+    return NotifierOptions(
+        queue_capacity=getattr(args, "compat_alertmanager_notification_queue_capacity", None)
+        or defaults.queue_capacity,
+        max_batch=getattr(args, "compat_alertmanager_notification_batch_size", None)
+        or defaults.max_batch,
+    )
+
+
+def config_fingerprint(path: str) -> bytes:
+    """Contents of the config file and the rule files it names: a change means reload."""
+    digest = hashlib.sha256()
+    try:
+        digest.update(Path(path).read_bytes())
+        cfg = load_file(path)
+    except (OSError, ConfigError):
+        return digest.digest()
+    base = Path(path).parent
+    for pattern in (*cfg.rule_files, *cfg.scrape_config_files):
+        for name in sorted(glob.glob(str(base / pattern))):
+            with contextlib.suppress(OSError):
+                digest.update(name.encode() + b"\0" + Path(name).read_bytes())
+    return digest.digest()
+
+
+async def _auto_reload(path: str, interval_s: float, reload: Callable[[], object]) -> None:
+    """``--config.auto-reload``: reload when the files' contents change (Prometheus 3)."""
+    loop = asyncio.get_running_loop()
+    last = await loop.run_in_executor(None, config_fingerprint, path)
+    while True:
+        await asyncio.sleep(interval_s)
+        now = await loop.run_in_executor(None, config_fingerprint, path)
+        if now != last:
+            last = now
+            log.info("configuration files changed, reloading")
+            reload()
 
 
 class _Admin:
@@ -150,9 +222,7 @@ async def serve(args: argparse.Namespace) -> None:
     db.start()
     scrape = ScrapeManager(db)
     options = web_options(args)
-    notifier = Notifier(
-        NotifierOptions(queue_capacity=getattr(args, "notification_queue_capacity", 10_000))
-    )
+    notifier = Notifier(notifier_options(args))
     engine = Engine(
         db,
         lookback_ms=options.lookback_ms,
@@ -160,7 +230,11 @@ async def serve(args: argparse.Namespace) -> None:
         timeout_s=options.query_timeout_s,
     )
     rules = RuleManager(
-        appendable=db, queryable=db, engine=engine, notifier=notifier, options=RuleOptions()
+        appendable=db,
+        queryable=db,
+        engine=engine,
+        notifier=notifier,
+        options=rule_options(args, port),
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -223,16 +297,27 @@ async def serve(args: argparse.Namespace) -> None:
     log.info("Argus is ready to receive web requests on %s:%s", bound[0], bound[1])
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    loop.add_signal_handler(
-        signal.SIGHUP, lambda: loop.run_in_executor(None, _reload_logged, reload)
-    )
+
+    def reload_in_background() -> object:
+        return loop.run_in_executor(None, _reload_logged, reload)
+
+    loop.add_signal_handler(signal.SIGHUP, reload_in_background)
+    watch: asyncio.Task[None] | None = None
+    if args.config_file and getattr(args, "compat_config_auto_reload", False):
+        interval_s = max(1.0, (getattr(args, "compat_config_auto_reload_interval", 0) or 0) / 1000)
+        watch = asyncio.create_task(
+            _auto_reload(args.config_file, interval_s, reload_in_background)
+        )
+    drain = getattr(args, "compat_alertmanager_drain_notification_queue_on_shutdown", True)
     try:
         await stop.wait()
     finally:
         log.info("stopping: scraping, rules, notifications, HTTP server, then storage")
+        if watch is not None:
+            watch.cancel()
         await scrape.stop()
         await rules.stop()
-        await notifier.stop(drain_timeout_s=5.0)
+        await notifier.stop(drain_timeout_s=5.0 if drain else 0.0)
         await runner.cleanup()
         db.close()
 
