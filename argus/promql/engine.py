@@ -12,7 +12,7 @@ import numpy as np
 from argus.model import MAX_TIME, METRIC_NAME, MIN_TIME, Labels
 from argus.promql.errors import EvalError
 from argus.promql.evaluator import Evaluator, Value
-from argus.promql.limits import QueryLimits
+from argus.promql.limits import QueryLimits, ensure_recursion_limit
 from argus.promql.parser.ast import Expr
 from argus.promql.parser.parse import parse
 from argus.promql.value import (
@@ -80,6 +80,7 @@ class Engine:
         return Result(_range_result(value, ts), ev.warnings, ev.infos)
 
     def _run(self, expr: Expr, start: int, end: int, step: int) -> tuple[Evaluator, Value]:
+        ensure_recursion_limit()
         limits = QueryLimits(self.max_samples, self.timeout_s, self.max_series)
         ts = np.arange(start, end + 1, step, dtype=np.int64)
         querier = self.queryable.querier(MIN_TIME, MAX_TIME)

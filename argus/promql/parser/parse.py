@@ -64,9 +64,27 @@ _CARDS = {
 _SET_OPS = frozenset({"and", "or", "unless"})
 _NEGATIVE_AT = re.compile(r"@\s*-")
 
+MAX_NESTING = 5_000
+"""The deepest query promql-parser is given, in the units of :func:`nesting`.
+
+Its Rust parser recurses once per parenthesis, aggregation or unary minus and twice per
+binary operator in a chain, and overflows an 8 MiB thread stack (a segfault that ends
+the server) at about 8,200 of those units; this leaves room to spare and still takes
+chains of 2,500 operators (Prometheus has no limit)."""
+_NESTING_TOKENS = re.compile(
+    r""""(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`|\#[^\n]*"""
+    r"|[(){}]|\b(?:and|or|unless|atan2)\b|[-+*/%^]|[=!<>]=|[<>]"
+)
+
 
 def parse(query: str) -> Expr:
     """Parse ``query`` into an :data:`Expr`; raise :class:`ParseError` if it is invalid."""
+    if 2 * len(query) > MAX_NESTING and (depth := nesting(query)) > MAX_NESTING:
+        raise ParseError(
+            f"{position_text(query, 0)}: parse error: query too deeply nested "
+            f"({depth} levels of operators and parentheses, at most {MAX_NESTING})",
+            (0, len(query)),
+        )
     try:
         raw = pp.parse(query)
     except ValueError as exc:
@@ -80,6 +98,28 @@ def parse(query: str) -> Expr:
         return _convert(raw)
     except ParseError as exc:
         raise located_error(query, str(exc).removeprefix("parse error: ")) from exc
+
+
+def nesting(query: str) -> int:
+    """An upper bound of the parser's recursion for ``query``: two per binary operator
+    or minus (outside strings, comments and braces) plus the deepest parenthesis."""
+    ops = depth = deepest = braces = 0
+    for m in _NESTING_TOKENS.finditer(query):
+        tok = m.group()
+        if tok == "{":
+            braces += 1
+        elif tok == "}":
+            braces = max(braces - 1, 0)
+        elif braces or tok[0] in "\"'`#":
+            continue
+        elif tok == "(":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif tok == ")":
+            depth = max(depth - 1, 0)
+        else:
+            ops += 1
+    return 2 * ops + deepest
 
 
 def parse_selector(text: str) -> VectorSelector:
@@ -186,7 +226,31 @@ def _matching(raw: Any, op: str) -> VectorMatching | None:
     )
 
 
-def _convert(raw: Any) -> Expr:
+def _convert(root: Any) -> Expr:
+    """promql-parser's tree as Argus's, children before parents on an explicit stack:
+    a chain of thousands of operators needs no Python recursion. Each child attribute
+    is read once (pyo3 builds a new Python object per read)."""
+    done: list[Expr] = []
+    stack: list[tuple[Any, list[Any] | None]] = [(root, None)]
+    while stack:
+        raw, kids = stack.pop()
+        if kids is not None:
+            n = len(kids)
+            args = done[len(done) - n :] if n else []
+            del done[len(done) - n :]
+            done.append(_build(raw, kids, args))
+            continue
+        leaf = _leaf(raw)
+        if leaf is not None:
+            done.append(leaf)
+            continue
+        kids = _children(raw)
+        stack.append((raw, kids))
+        stack.extend((k, None) for k in reversed(kids))
+    return done[0]
+
+
+def _leaf(raw: Any) -> Expr | None:
     if isinstance(raw, pp.NumberLiteral):
         return NumberLiteral(float(raw.val))
     if isinstance(raw, pp.StringLiteral):
@@ -195,15 +259,31 @@ def _convert(raw: Any) -> Expr:
         return _selector(raw)
     if isinstance(raw, pp.MatrixSelector):
         return MatrixSelector(_selector(raw.vector_selector), _ms(raw.range))
+    return None
+
+
+def _children(raw: Any) -> list[Any]:
+    """The operands of ``raw``, in the order :func:`_build` takes them."""
+    if isinstance(raw, pp.SubqueryExpr | pp.UnaryExpr | pp.ParenExpr):
+        return [raw.expr]
+    if isinstance(raw, pp.Call):
+        if raw.func.name not in SIGNATURES:  # promql-parser takes bare start() and end().
+            raise ParseError(f"parse error: unknown function with name {raw.func.name!r}")
+        return list(raw.args)
+    if isinstance(raw, pp.AggregateExpr):
+        return [raw.expr] if raw.param is None else [raw.param, raw.expr]
+    if isinstance(raw, pp.BinaryExpr):
+        return [raw.lhs, raw.rhs]
+    raise ParseError(f"parse error: unsupported expression {type(raw).__name__}")
+
+
+def _build(raw: Any, kids: list[Any], args: list[Expr]) -> Expr:
+    """Node ``raw`` over its converted operands ``args``."""
     if isinstance(raw, pp.SubqueryExpr):
         step = None if raw.step is None else _ms(raw.step)
-        return SubqueryExpr(_convert(raw.expr), _ms(raw.range), step, _ms(raw.offset), _at(raw.at))
+        return SubqueryExpr(args[0], _ms(raw.range), step, _ms(raw.offset), _at(raw.at))
     if isinstance(raw, pp.Call):
-        name = raw.func.name
-        if name not in SIGNATURES:  # promql-parser takes bare start() and end() for calls.
-            raise ParseError(f"parse error: unknown function with name {name!r}")
-        args = tuple(_convert(a) for a in raw.args)
-        return Call(name, args, _VALUE_TYPES[str(raw.func.return_type)])
+        return Call(raw.func.name, tuple(args), _VALUE_TYPES[str(raw.func.return_type)])
     if isinstance(raw, pp.AggregateExpr):
         mod = raw.modifier
         grouping: tuple[str, ...] = ()
@@ -211,26 +291,44 @@ def _convert(raw: Any) -> Expr:
         if mod is not None:
             grouping = tuple(mod.labels)
             without = str(mod.type).endswith("Without")
-        param = None if raw.param is None else _convert(raw.param)
-        return AggregateExpr(str(raw.op), _convert(raw.expr), param, grouping, without)
+        param = args[0] if len(kids) == 2 else None
+        return AggregateExpr(str(raw.op), args[-1], param, grouping, without)
     if isinstance(raw, pp.BinaryExpr):
         op = str(raw.op)
         bmod = raw.modifier
         return_bool = bool(bmod is not None and bmod.return_bool)
-        lhs, rhs = _convert(raw.lhs), _convert(raw.rhs)
+        lhs, rhs = args
         matching = None
         if value_type(lhs) is ValueType.VECTOR and value_type(rhs) is ValueType.VECTOR:
             matching = _matching(raw, op) or VectorMatching("one-to-one", on=False, labels=())
         return BinaryExpr(op, lhs, rhs, return_bool, matching)
     if isinstance(raw, pp.UnaryExpr):
-        return UnaryExpr("-", _convert(raw.expr))
-    if isinstance(raw, pp.ParenExpr):
-        return ParenExpr(_convert(raw.expr))
-    raise ParseError(f"parse error: unsupported expression {type(raw).__name__}")
+        return UnaryExpr("-", args[0])
+    return ParenExpr(args[0])
 
 
 def value_type(expr: Expr) -> ValueType:
-    """The static type of an expression, as Prometheus's ``Expr.Type()``."""
+    """The static type of an expression, as Prometheus's ``Expr.Type()``; iterative, so
+    deep trees need no recursion."""
+    while isinstance(expr, UnaryExpr | ParenExpr):
+        expr = expr.expr
+    if not isinstance(expr, BinaryExpr):
+        return _operand_type(expr)
+    # Scalar only if every operand below is: look at the right-hand sides first, where
+    # a left-leaning chain (``a + b + c``) shows a vector at once.
+    todo: list[Expr] = [expr.lhs, expr.rhs]
+    while todo:
+        e = todo.pop()
+        while isinstance(e, UnaryExpr | ParenExpr):
+            e = e.expr
+        if isinstance(e, BinaryExpr):
+            todo += (e.lhs, e.rhs)
+        elif _operand_type(e) is not ValueType.SCALAR:
+            return ValueType.VECTOR
+    return ValueType.SCALAR
+
+
+def _operand_type(expr: Expr) -> ValueType:
     match expr:
         case NumberLiteral():
             return ValueType.SCALAR
@@ -244,10 +342,4 @@ def value_type(expr: Expr) -> ValueType:
             return expr.returns
         case AggregateExpr():
             return ValueType.VECTOR
-        case BinaryExpr():
-            lt, rt = value_type(expr.lhs), value_type(expr.rhs)
-            if lt is ValueType.SCALAR and rt is ValueType.SCALAR:
-                return ValueType.SCALAR
-            return ValueType.VECTOR
-        case UnaryExpr() | ParenExpr():
-            return value_type(expr.expr)
+    raise TypeError(f"not an expression: {type(expr).__name__}")

@@ -41,10 +41,14 @@ def _parse_cached(text: str) -> Expr:
     return parse(text)
 
 
-def _parse_query(form: Form) -> Expr:
+async def _parse_query(ctx: APIContext, form: Form) -> Expr:
+    """Short texts parse on the loop (cached); long ones on a worker, since promql-parser
+    takes about a second for a chain of 2,000 operators and the loop must stay free."""
     text = form.get("query", "")
     try:
-        return _parse_cached(text) if len(text) <= _CACHED_QUERY_CHARS else parse(text)
+        if len(text) <= _CACHED_QUERY_CHARS:
+            return _parse_cached(text)
+        return await ctx.executor.run_metadata(lambda: parse(text))
     except ParseError as exc:
         raise invalid_param("query", exc) from None
 
@@ -150,7 +154,7 @@ async def query(request: web.Request, form: Form) -> APIResult:
     except ValueError as exc:
         raise invalid_param("time", f"invalid time value for 'time': {exc}") from None
     timeout_s = _timeout_s(ctx, form)
-    expr = _parse_query(form)
+    expr = await _parse_query(ctx, form)
     return await _execute(
         ctx, form, limit, timeout_s, lambda eng: eng.instant(expr, t_ms), accepts_gzip(request)
     )
@@ -184,7 +188,7 @@ async def query_range(request: web.Request, form: Form) -> APIResult:
             "Try decreasing the query resolution (?step=XX)"
         )
     timeout_s = _timeout_s(ctx, form)
-    expr = _parse_query(form)
+    expr = await _parse_query(ctx, form)
     kind = value_type(expr)
     if kind not in (ValueType.SCALAR, ValueType.VECTOR):
         name = {ValueType.MATRIX: "range vector"}.get(kind, str(kind))
@@ -202,12 +206,12 @@ async def query_range(request: web.Request, form: Form) -> APIResult:
     )
 
 
-async def format_query(_: web.Request, form: Form) -> APIResult:
-    return APIResult(format_expr(_parse_query(form)))
+async def format_query(request: web.Request, form: Form) -> APIResult:
+    return APIResult(format_expr(await _parse_query(request.app[API_KEY], form)))
 
 
-async def parse_query(_: web.Request, form: Form) -> APIResult:
-    return APIResult(expr_json(_parse_query(form)))
+async def parse_query(request: web.Request, form: Form) -> APIResult:
+    return APIResult(expr_json(await _parse_query(request.app[API_KEY], form)))
 
 
 def routes() -> list[tuple[str, str, Any]]:
