@@ -1,6 +1,6 @@
 """Aggregation operators: series are mapped to groups once, then rows are reduced.
 
-Grouping labels are computed once per input series (a Python loop over series, never
+Grouping keys are computed once per input series (a Python loop over series, never
 over samples); the reduction itself runs in :mod:`argus.promql.functions.aggkernels`.
 """
 
@@ -18,28 +18,26 @@ from argus.promql.value import InstantVector
 __all__ = ["aggregate_vector"]
 
 
-def _group_labels(lb: Labels, grouping: tuple[str, ...], without: bool) -> Labels:
-    if without:
-        drop = set(grouping) | {METRIC_NAME}
-        return Labels.from_sorted(p for p in lb if p[0] not in drop)
-    keep = set(grouping)
-    return Labels.from_sorted(p for p in lb if p[0] in keep)
-
-
 def _groups(
     vec: InstantVector, grouping: tuple[str, ...], without: bool
 ) -> tuple[Int64Array, list[Labels]]:
-    index: dict[Labels, int] = {}
-    out: list[Labels] = []
-    gids = np.empty(len(vec), dtype=np.int64)
-    for i, lb in enumerate(vec.labels):
-        key = _group_labels(lb, grouping, without)
-        gid = index.get(key)
-        if gid is None:
-            gid = index[key] = len(out)
-            out.append(key)
-        gids[i] = gid
-    return gids, out
+    """Group id of each series and each group's labels, in order of first appearance.
+
+    Keys are plain tuples of the kept pairs, built by one comprehension per series;
+    ``Labels`` objects are made once per distinct group, not once per series.
+    """
+    n = len(vec)
+    if not without and not grouping:
+        return np.zeros(n, dtype=np.int64), [Labels()] * bool(n)
+    if without:
+        drop = frozenset(grouping) | {METRIC_NAME}
+        keys = [tuple([p for p in lb if p[0] not in drop]) for lb in vec.labels]
+    else:
+        keep = frozenset(grouping)
+        keys = [tuple([p for p in lb if p[0] in keep]) for lb in vec.labels]
+    index: dict[tuple[tuple[str, str], ...], int] = {}
+    gids = np.fromiter((index.setdefault(k, len(index)) for k in keys), np.int64, n)
+    return gids, [Labels.from_sorted(k) for k in index]
 
 
 def aggregate_vector(
